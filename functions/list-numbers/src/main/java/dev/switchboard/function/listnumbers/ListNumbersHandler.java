@@ -1,0 +1,41 @@
+package dev.switchboard.function.listnumbers;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.config.Settings;
+import dev.switchboard.http.ApiRequest;
+import dev.switchboard.http.ApiResponses;
+import dev.switchboard.json.Json;
+import dev.switchboard.numbers.ListNumbers;
+import dev.switchboard.wiring.Platform;
+
+/** GET /phone-numbers: the agent dropdown. */
+public final class ListNumbersHandler
+    implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+  private final ListNumbers listNumbers;
+  private final String orgClaim;
+
+  /** The Lambda runtime's constructor: everything built once per container. */
+  public ListNumbersHandler() {
+    this(Platform.from(Settings.fromEnvironment()));
+  }
+
+  public ListNumbersHandler(Platform platform) {
+    this(new ListNumbers(platform.database()), platform.orgClaim());
+  }
+
+  public ListNumbersHandler(ListNumbers listNumbers, String orgClaim) {
+    this.listNumbers = listNumbers;
+    this.orgClaim = orgClaim;
+  }
+
+  @Override
+  public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    ApiRequest request = new ApiRequest(event);
+    return ApiResponses.handle(
+        () -> ApiResponses.json(200, Json.obj("numbers", listNumbers.list(request.orgId(orgClaim)))),
+        request.requestId());
+  }
+}

@@ -1,0 +1,159 @@
+package dev.switchboard.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonException;
+import dev.switchboard.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An API Gateway HTTP API (payload 2.0) request, read safely: header names in any case,
+ * the body decoded from base64 where API Gateway encoded it, and the org id taken from the
+ * JWT claims the authorizer verified.
+ */
+public final class ApiRequest {
+  /** Larger bodies are refused before parsing; no request of ours needs more. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private final APIGatewayV2HTTPEvent event;
+
+  public ApiRequest(APIGatewayV2HTTPEvent event) {
+    if (event == null) {
+      throw SwitchboardException.invalid("empty event");
+    }
+    this.event = event;
+  }
+
+  public APIGatewayV2HTTPEvent event() {
+    return event;
+  }
+
+  /** "GET /phone-numbers" as the route key names it, or built from method and path. */
+  public String routeKey() {
+    String key = event.getRouteKey();
+    if (key != null && !key.isBlank() && !"$default".equals(key)) {
+      return key;
+    }
+    return method() + " " + event.getRawPath();
+  }
+
+  public String method() {
+    if (event.getRequestContext() != null && event.getRequestContext().getHttp() != null) {
+      String m = event.getRequestContext().getHttp().getMethod();
+      if (m != null) {
+        return m.toUpperCase(Locale.ROOT);
+      }
+    }
+    return "";
+  }
+
+  public String requestId() {
+    if (event.getRequestContext() != null && event.getRequestContext().getRequestId() != null) {
+      return event.getRequestContext().getRequestId();
+    }
+    return "";
+  }
+
+  public Optional<String> header(String name) {
+    Map<String, String> headers = event.getHeaders();
+    if (headers == null) {
+      return Optional.empty();
+    }
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+        return Optional.ofNullable(e.getValue());
+      }
+    }
+    return Optional.empty();
+  }
+
+  public Optional<String> pathParameter(String name) {
+    Map<String, String> params = event.getPathParameters();
+    return params == null ? Optional.empty() : Optional.ofNullable(params.get(name));
+  }
+
+  public Map<String, String> queryParameters() {
+    Map<String, String> params = event.getQueryStringParameters();
+    return params == null ? Map.of() : params;
+  }
+
+  /** The body exactly as the client sent it, as bytes (base64 undone). */
+  public byte[] rawBody() {
+    String body = event.getBody();
+    if (body == null) {
+      return new byte[0];
+    }
+    if (body.length() > MAX_BODY_BYTES * 2) {
+      throw tooLarge();
+    }
+    byte[] bytes;
+    if (event.getIsBase64Encoded()) {
+      try {
+        bytes = Base64.getDecoder().decode(body);
+      } catch (IllegalArgumentException e) {
+        throw new SwitchboardException(ErrorCode.INVALID_REQUEST, "body is not valid base64");
+      }
+    } else {
+      bytes = body.getBytes(StandardCharsets.UTF_8);
+    }
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw tooLarge();
+    }
+    return bytes;
+  }
+
+  public String body() {
+    return new String(rawBody(), StandardCharsets.UTF_8);
+  }
+
+  /** The body as a JSON object; a missing or malformed body is a 400 naming the problem. */
+  public JsonObject jsonBody() {
+    header("content-type").ifPresent(type -> {
+      String t = type.toLowerCase(Locale.ROOT);
+      if (!t.startsWith("application/json") && !t.contains("+json")) {
+        throw new SwitchboardException(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+      }
+    });
+    String body = body();
+    if (body.isBlank()) {
+      throw SwitchboardException.invalid("a JSON body is required");
+    }
+    try {
+      return Json.parseObject(body);
+    } catch (JsonException e) {
+      throw Requests.invalid(e);
+    }
+  }
+
+  /** The org id claim, looked up by dotted name ("org_id", "app_metadata.org_id"). */
+  public OrgId orgId(String claimName) {
+    Map<String, String> claims = claims();
+    String value = OrgClaim.find(claims, claimName)
+        .orElseThrow(() -> new SwitchboardException(
+            ErrorCode.UNAUTHORIZED, "the token carries no organisation claim"));
+    return OrgId.parse(value).orElseThrow(() -> new SwitchboardException(
+        ErrorCode.UNAUTHORIZED, "the token's organisation claim is not a valid id"));
+  }
+
+  private Map<String, String> claims() {
+    var ctx = event.getRequestContext();
+    if (ctx == null || ctx.getAuthorizer() == null || ctx.getAuthorizer().getJwt() == null
+        || ctx.getAuthorizer().getJwt().getClaims() == null) {
+      return Map.of();
+    }
+    return ctx.getAuthorizer().getJwt().getClaims();
+  }
+
+  private static SwitchboardException tooLarge() {
+    return new SwitchboardException(
+        ErrorCode.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+  }
+}

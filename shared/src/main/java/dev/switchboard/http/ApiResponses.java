@@ -1,0 +1,61 @@
+package dev.switchboard.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.json.Json;
+import dev.switchboard.log.Log;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** JSON answers and the one error envelope: {"error":{"code","message",...details}}. */
+public final class ApiResponses {
+  private static final Log LOG = Log.of(ApiResponses.class);
+  private static final Map<String, String> HEADERS =
+      Map.of("content-type", "application/json", "cache-control", "no-store");
+
+  private ApiResponses() {}
+
+  public static APIGatewayV2HTTPResponse json(int status, Object body) {
+    return APIGatewayV2HTTPResponse.builder()
+        .withStatusCode(status)
+        .withHeaders(HEADERS)
+        .withBody(Json.write(body))
+        .withIsBase64Encoded(false)
+        .build();
+  }
+
+  public static APIGatewayV2HTTPResponse error(SwitchboardException e) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", e.code().wire());
+    error.put("message", e.getMessage());
+    error.putAll(e.details());
+    return json(e.code().status(), Map.of("error", error));
+  }
+
+  /**
+   * Runs a request and maps every failure to exactly one answer. Known failures keep their
+   * code; anything else is logged (type only) and answered 500 without internals.
+   */
+  public static APIGatewayV2HTTPResponse handle(ApiRequestSupplier work, String requestId) {
+    try {
+      return work.get();
+    } catch (SwitchboardException e) {
+      if (e.code().status() >= 500) {
+        LOG.error("request.failed", e, "requestId", requestId, "code", e.code().wire());
+      }
+      return error(e);
+    } catch (RuntimeException e) {
+      LOG.error("request.crashed", e, "requestId", requestId);
+      Map<String, Object> details = requestId.isEmpty() ? Map.of() : Map.of("requestId", requestId);
+      return error(new SwitchboardException(
+          ErrorCode.INTERNAL, "something went wrong on our side; try again", details));
+    }
+  }
+
+  /** The work of one request. */
+  @FunctionalInterface
+  public interface ApiRequestSupplier {
+    APIGatewayV2HTTPResponse get();
+  }
+}

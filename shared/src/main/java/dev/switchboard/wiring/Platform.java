@@ -1,0 +1,18 @@
+package dev.switchboard.wiring;
+
+import dev.switchboard.config.Settings;
+import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseUrl;
+
+/**
+ * The pieces every function builds once per container from its settings. Each function's
+ * own wiring adds the provider clients it uses, and only those.
+ */
+public record Platform(Settings settings, Database database, String orgClaim) {
+  public static final String DEFAULT_ORG_CLAIM = "org_id";
+
+  public static Platform from(Settings settings) {
+    Database database = new Database(DatabaseUrl.parse(settings.require("DATABASE_URL")));
+    return new Platform(settings, database, settings.getOrDefault("ORG_ID_CLAIM", DEFAULT_ORG_CLAIM));
+  }
+}
