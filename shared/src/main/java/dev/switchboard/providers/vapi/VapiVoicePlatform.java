@@ -1,0 +1,277 @@
+package dev.switchboard.providers.vapi;
+
+import dev.switchboard.config.MissingConfigException;
+import dev.switchboard.config.Settings;
+import dev.switchboard.domain.E164Number;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonException;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.providers.ProviderRejected;
+import dev.switchboard.providers.ProviderSettings;
+import dev.switchboard.providers.ProviderUnavailable;
+import dev.switchboard.providers.VoicePlatform;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link VoicePlatform} over Vapi's REST API with the JDK's HTTP client and our own JSON: no
+ * SDK, no Jackson, nothing to initialise but one {@link HttpClient}.
+ *
+ * <p>Failures: a 4xx is {@link ProviderRejected} (the call did not happen); a 5xx, a 429, a
+ * timeout, a refused or dropped connection, or a 2xx we cannot read is
+ * {@link ProviderUnavailable} (it may have happened: look before assuming it did not).
+ * Messages carry the operation, status and request id only; never the API key, a request
+ * body (it holds the Twilio auth token) or Vapi's error text (it may echo what we sent).
+ */
+public final class VapiVoicePlatform implements VoicePlatform {
+  public static final String DEFAULT_BASE_URL = "https://api.vapi.ai";
+  static final String PROVIDER = "vapi";
+
+  /** Vapi's default page size; its maximum is 1000. */
+  static final int PAGE_SIZE = 100;
+
+  /** A list of more pages than this is not a list we can trust: stop rather than loop. */
+  private static final int MAX_PAGES = 1_000;
+
+  private final URI baseUrl;
+  private final String apiKey;
+  private final Duration readTimeout;
+  private final HttpClient http;
+
+  public VapiVoicePlatform(URI baseUrl, String apiKey, ProviderSettings timeouts) {
+    String base = baseUrl.toString();
+    this.baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
+    this.apiKey = apiKey;
+    this.readTimeout = timeouts.readTimeout();
+    this.http = HttpClient.newBuilder()
+        .connectTimeout(timeouts.connectTimeout())
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  /** VAPI_API_KEY (required), VAPI_API_BASE_URL (default {@value #DEFAULT_BASE_URL}), timeouts. */
+  public static VapiVoicePlatform from(Settings settings) {
+    String apiKey = settings.require("VAPI_API_KEY");
+    String base = settings.getOrDefault("VAPI_API_BASE_URL", DEFAULT_BASE_URL);
+    return new VapiVoicePlatform(baseUrl(base), apiKey, ProviderSettings.from(settings));
+  }
+
+  private static URI baseUrl(String text) {
+    try {
+      URI uri = new URI(text.trim());
+      if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new URISyntaxException(text, "not an http(s) URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new MissingConfigException("VAPI_API_BASE_URL", "VAPI_API_BASE_URL must be an http(s) URL");
+    }
+  }
+
+  @Override
+  public ImportedNumber importTwilioNumber(TwilioImport request) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("provider", "twilio");
+    body.put("number", request.number().value());
+    body.put("twilioAccountSid", request.twilioAccountSid());
+    body.put("twilioAuthToken", request.twilioAuthToken());
+    if (request.name() != null) {
+      body.put("name", request.name());
+    }
+    request.assistantId().ifPresent(id -> body.put("assistantId", id));
+    HttpRequest post = requestTo("/phone-number")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+        .build();
+    Answer answer = send("import", post);
+    if (answer.status() / 100 != 2) {
+      throw failure("import", answer);
+    }
+    return imported(answer.object("import"), "import", answer);
+  }
+
+  @Override
+  public Optional<ImportedNumber> findByNumber(E164Number number) {
+    // Vapi's list has no filter by number: page through everything
+    return listNumbers("find").stream().filter(n -> n.number().equals(number)).findFirst();
+  }
+
+  @Override
+  public List<ImportedNumber> listNumbers() {
+    return listNumbers("list");
+  }
+
+  /**
+   * Pages newest first with {@code createdAtLe} = the oldest {@code createdAt} seen so far,
+   * skipping ids already seen. {@code Le} rather than {@code Lt}: two numbers created in the
+   * same millisecond across a page boundary would make {@code Lt} skip one, and this list is
+   * the reconciler's orphan check. A short page, or a full page with nothing new, ends it.
+   */
+  private List<ImportedNumber> listNumbers(String operation) {
+    List<ImportedNumber> all = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    Instant cursor = null;
+    for (int pageNo = 0; pageNo < MAX_PAGES; pageNo++) {
+      String query = "?limit=" + PAGE_SIZE
+          + (cursor == null ? "" : "&createdAtLe=" + URLEncoder.encode(cursor.toString(), StandardCharsets.UTF_8));
+      Answer answer = send(operation, requestTo("/phone-number" + query).GET().build());
+      if (answer.status() / 100 != 2) {
+        throw failure(operation, answer);
+      }
+      List<JsonObject> page = answer.array(operation);
+      int added = 0;
+      for (JsonObject item : page) {
+        ImportedNumber number = imported(item, operation, answer);
+        Instant createdAt = createdAt(item, operation, answer);
+        cursor = cursor == null || createdAt.isBefore(cursor) ? createdAt : cursor;
+        if (seen.add(number.id())) {
+          all.add(number);
+          added++;
+        }
+      }
+      if (page.size() < PAGE_SIZE || added == 0) {
+        return all;
+      }
+    }
+    throw new ProviderUnavailable(PROVIDER, operation, 200, null,
+        "more than " + MAX_PAGES + " pages of phone numbers", null);
+  }
+
+  @Override
+  public boolean delete(String phoneId) {
+    HttpRequest delete = requestTo("/phone-number/" + URLEncoder.encode(phoneId, StandardCharsets.UTF_8))
+        .DELETE().build();
+    Answer answer = send("delete", delete);
+    if (answer.status() == 404) {
+      return false; // already gone: deleting is done
+    }
+    if (answer.status() / 100 != 2) {
+      throw failure("delete", answer);
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private HttpRequest.Builder requestTo(String pathAndQuery) {
+    return HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
+        .timeout(readTimeout)
+        .header("Authorization", "Bearer " + apiKey)
+        .header("Accept", "application/json");
+  }
+
+  private Answer send(String operation, HttpRequest request) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      String requestId = response.headers().firstValue("x-request-id")
+          .or(() -> response.headers().firstValue("cf-ray"))
+          .orElse(null);
+      return new Answer(response.statusCode(), response.body(), requestId);
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer within " + readTimeout.toMillis() + " ms", null);
+    } catch (IOException e) {
+      // refused, reset or closed before an answer; the exception's text may name the URL, not more
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer (" + e.getClass().getSimpleName() + ")", null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "interrupted while waiting", null);
+    }
+  }
+
+  private static RuntimeException failure(String operation, Answer answer) {
+    int status = answer.status();
+    if (status == 429 || status >= 500) {
+      return new ProviderUnavailable(PROVIDER, operation, status, answer.requestId(), "HTTP " + status, null);
+    }
+    if (status >= 400) {
+      return new ProviderRejected(PROVIDER, operation, status, null, answer.requestId(), null);
+    }
+    // 1xx or 3xx: we follow no redirects; treat as "did not get a usable answer"
+    return new ProviderUnavailable(PROVIDER, operation, status, answer.requestId(), "unexpected HTTP " + status, null);
+  }
+
+  private static ImportedNumber imported(JsonObject json, String operation, Answer answer) {
+    try {
+      E164Number number = E164Number.parse(json.string("number"))
+          .orElseThrow(() -> new JsonException("\"number\" is not E.164", "number"));
+      return new ImportedNumber(json.string("id"), number, json.optString("credentialId").orElse(null));
+    } catch (JsonException e) {
+      throw unreadable(operation, answer, e);
+    }
+  }
+
+  private static Instant createdAt(JsonObject json, String operation, Answer answer) {
+    try {
+      return Instant.parse(json.string("createdAt"));
+    } catch (JsonException | DateTimeParseException e) {
+      throw unreadable(operation, answer, e);
+    }
+  }
+
+  private static ProviderUnavailable unreadable(String operation, Answer answer, Exception e) {
+    // a 2xx we cannot read: the call may well have worked, so "unavailable", not "rejected"
+    String field = e instanceof JsonException && ((JsonException) e).field() != null
+        ? " (field " + ((JsonException) e).field() + ")" : "";
+    return new ProviderUnavailable(PROVIDER, operation, answer.status(), answer.requestId(),
+        "unreadable answer" + field, null);
+  }
+
+  /** One HTTP answer; its body is never logged nor put into a message. */
+  private record Answer(int status, String body, String requestId) {
+    JsonObject object(String operation) {
+      try {
+        return Json.parseObject(body);
+      } catch (JsonException e) {
+        throw unreadable(operation, this, e);
+      }
+    }
+
+    List<JsonObject> array(String operation) {
+      Object parsed;
+      try {
+        parsed = Json.parse(body);
+      } catch (JsonException e) {
+        throw unreadable(operation, this, e);
+      }
+      if (!(parsed instanceof List)) {
+        throw unreadable(operation, this, new JsonException("expected an array"));
+      }
+      List<JsonObject> items = new ArrayList<>();
+      for (Object item : (List<?>) parsed) {
+        if (!(item instanceof Map)) {
+          throw unreadable(operation, this, new JsonException("expected objects in the array"));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) item;
+        items.add(JsonObject.of(map));
+      }
+      return items;
+    }
+
+    @Override
+    public String toString() {
+      return "Answer[" + status + ", " + requestId + "]"; // never the body
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "VapiVoicePlatform[" + baseUrl + "]"; // never the key
+  }
+}

@@ -1,0 +1,273 @@
+package dev.switchboard.providers.vapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.switchboard.config.MissingConfigException;
+import dev.switchboard.config.Settings;
+import dev.switchboard.domain.E164Number;
+import dev.switchboard.providers.ProviderException;
+import dev.switchboard.providers.ProviderRejected;
+import dev.switchboard.providers.ProviderUnavailable;
+import dev.switchboard.providers.VoicePlatform.ImportedNumber;
+import dev.switchboard.providers.VoicePlatform.TwilioImport;
+import dev.switchboard.testing.fake.FakeVapi;
+import dev.switchboard.testing.fake.FakeVapiNumber;
+import dev.switchboard.testing.fake.Fault;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class VapiVoicePlatformTest {
+  private static final String SUBACCOUNT = "AC" + "1".repeat(32);
+  private static final String SUBACCOUNT_TOKEN = "subaccount-token-for-tests";
+  private static final E164Number NUMBER = new E164Number("+14155550100");
+
+  private FakeVapi vapi;
+  private VapiVoicePlatform platform;
+
+  @BeforeEach
+  void setUp() {
+    vapi = new FakeVapi();
+    platform = VapiVoicePlatform.from(settings(FakeVapi.DEFAULT_API_KEY));
+  }
+
+  @AfterEach
+  void tearDown() {
+    vapi.close();
+  }
+
+  private Settings settings(String apiKey) {
+    Map<String, String> env = new HashMap<>();
+    env.put("VAPI_API_KEY", apiKey);
+    env.put("VAPI_API_BASE_URL", vapi.baseUrl());
+    env.put("PROVIDER_CONNECT_TIMEOUT_MS", "1000");
+    env.put("PROVIDER_READ_TIMEOUT_MS", "300");
+    return Settings.of(env);
+  }
+
+  private static TwilioImport anImport(E164Number number) {
+    return new TwilioImport(number, SUBACCOUNT, SUBACCOUNT_TOKEN, "Managed (inbound)", Optional.of("asst-1"));
+  }
+
+  private static void assertSafeMessage(ProviderException e) {
+    String message = e.getMessage();
+    assertFalse(message.contains(FakeVapi.DEFAULT_API_KEY), message);
+    assertFalse(message.contains(SUBACCOUNT_TOKEN), message);
+    assertTrue(message.startsWith("vapi "), message);
+  }
+
+  @Test
+  void importTwilioNumber_storesItAtVapiWithTheSubaccountsToken() {
+    ImportedNumber imported = platform.importTwilioNumber(anImport(NUMBER));
+
+    FakeVapiNumber held = vapi.number(NUMBER.value()).orElseThrow();
+    assertEquals(held.id(), imported.id());
+    assertEquals(held.credentialId(), imported.credentialId());
+    assertEquals(NUMBER, imported.number());
+    assertEquals(SUBACCOUNT, held.twilioAccountSid());
+    assertEquals("asst-1", held.assistantId());
+    assertEquals("Managed (inbound)", held.name());
+    assertEquals(Optional.of(SUBACCOUNT_TOKEN), vapi.twilioAuthTokenSentFor(NUMBER.value()));
+  }
+
+  @Test
+  void importTwilioNumber_withoutAssistant_leavesItUnset() {
+    platform.importTwilioNumber(new TwilioImport(NUMBER, SUBACCOUNT, SUBACCOUNT_TOKEN, "Managed (outbound)", Optional.empty()));
+
+    assertEquals(null, vapi.number(NUMBER.value()).orElseThrow().assistantId());
+  }
+
+  @Test
+  void importTwilioNumber_whenAlreadyImported_isRejectedWith400() {
+    platform.importTwilioNumber(anImport(NUMBER));
+
+    ProviderRejected e = assertThrows(ProviderRejected.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+
+    assertEquals(400, e.status());
+    assertEquals(1, vapi.numbers().size());
+    assertSafeMessage(e);
+  }
+
+  @Test
+  void findByNumber_findsTheImportedNumber_andNothingForAnother() {
+    ImportedNumber imported = platform.importTwilioNumber(anImport(NUMBER));
+
+    assertEquals(Optional.of(imported), platform.findByNumber(NUMBER));
+    assertEquals(Optional.empty(), platform.findByNumber(new E164Number("+14155550199")));
+  }
+
+  @Test
+  void listNumbers_pagesThroughEveryNumber() {
+    int total = VapiVoicePlatform.PAGE_SIZE * 2 + 50;
+    for (int i = 0; i < total; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+
+    List<ImportedNumber> listed = platform.listNumbers();
+
+    Set<String> expected = vapi.numbers().stream().map(FakeVapiNumber::id).collect(Collectors.toSet());
+    assertEquals(total, listed.size());
+    assertEquals(expected, listed.stream().map(ImportedNumber::id).collect(Collectors.toSet()));
+    assertEquals(3, vapi.count(FakeVapi.LIST));
+  }
+
+  @Test
+  void findByNumber_findsTheOldestNumberBeyondTheFirstPage() {
+    FakeVapiNumber oldest = vapi.plant("+442071838750", SUBACCOUNT);
+    for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 5; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+
+    Optional<ImportedNumber> found = platform.findByNumber(new E164Number("+442071838750"));
+
+    assertEquals(oldest.id(), found.orElseThrow().id());
+    assertTrue(vapi.count(FakeVapi.LIST) >= 2);
+  }
+
+  @Test
+  void listNumbers_whenEmpty_isEmpty() {
+    assertEquals(List.of(), platform.listNumbers());
+  }
+
+  @Test
+  void delete_removesTheNumber_thenReportsItAlreadyGone() {
+    ImportedNumber imported = platform.importTwilioNumber(anImport(NUMBER));
+
+    assertTrue(platform.delete(imported.id()));
+    assertTrue(vapi.numbers().isEmpty());
+    assertFalse(platform.delete(imported.id()));
+  }
+
+  @Test
+  void import_when5xx_isUnavailable_andNothingWasImported() {
+    vapi.failNext(FakeVapi.CREATE, Fault.status(503));
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+
+    assertEquals(503, e.status());
+    assertTrue(vapi.numbers().isEmpty());
+    assertSafeMessage(e);
+  }
+
+  @Test
+  void list_when429_isUnavailable() {
+    vapi.failNext(FakeVapi.LIST, Fault.status(429));
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.listNumbers());
+
+    assertEquals(429, e.status());
+  }
+
+  @Test
+  void delete_when5xx_isUnavailable_andTheNumberStays() {
+    ImportedNumber imported = platform.importTwilioNumber(anImport(NUMBER));
+    vapi.failNext(FakeVapi.DELETE, Fault.status(500));
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.delete(imported.id()));
+
+    assertEquals(500, e.status());
+    assertEquals(1, vapi.numbers().size());
+  }
+
+  @Test
+  void delete_when4xxOtherThan404_isRejected() {
+    ProviderRejected e = assertThrows(ProviderRejected.class, () -> platform.delete("not-a-uuid"));
+
+    assertEquals(400, e.status());
+    assertFalse(e.isNotFound());
+  }
+
+  @Test
+  void import_whenVapiAnswersPastTheReadTimeout_isUnavailableWithNoStatus_inTime() {
+    vapi.failNext(FakeVapi.CREATE, Fault.delay(Duration.ofSeconds(2)));
+
+    long start = System.nanoTime();
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals(0, e.status());
+    assertTrue(tookMs < 1500, "gave up after " + tookMs + " ms");
+    assertSafeMessage(e);
+  }
+
+  @Test
+  void import_whenTheConnectionDrops_isUnavailableWithNoStatus() {
+    vapi.failNext(FakeVapi.CREATE, Fault.drop());
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+
+    assertEquals(0, e.status());
+    assertSafeMessage(e);
+  }
+
+  @Test
+  void import_thatTimesOutButLands_isFoundByNumberAfterwards() throws Exception {
+    vapi.failNext(FakeVapi.CREATE, Fault.lateSuccess(Duration.ofMillis(600)));
+
+    assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+    waitUntil(() -> vapi.number(NUMBER.value()).isPresent());
+
+    ImportedNumber found = platform.findByNumber(NUMBER).orElseThrow();
+    assertEquals(vapi.number(NUMBER.value()).orElseThrow().id(), found.id());
+  }
+
+  @Test
+  void everyCall_withAWrongKey_isRejectedWith401_andTheKeyIsNotInTheMessage() {
+    VapiVoicePlatform wrongKey = VapiVoicePlatform.from(settings("vapi-wrong-key-for-tests"));
+
+    ProviderRejected e = assertThrows(ProviderRejected.class, () -> wrongKey.importTwilioNumber(anImport(NUMBER)));
+
+    assertEquals(401, e.status());
+    assertFalse(e.getMessage().contains("vapi-wrong-key-for-tests"));
+    assertTrue(vapi.numbers().isEmpty());
+    assertEquals(401, assertThrows(ProviderRejected.class, wrongKey::listNumbers).status());
+  }
+
+  @Test
+  void from_withoutVapiApiKey_failsNamingIt() {
+    MissingConfigException e = assertThrows(MissingConfigException.class,
+        () -> VapiVoicePlatform.from(Settings.of(Map.of("VAPI_API_BASE_URL", vapi.baseUrl()))));
+
+    assertEquals("VAPI_API_KEY", e.name());
+    assertTrue(e.getMessage().contains("VAPI_API_KEY"));
+  }
+
+  @Test
+  void from_withABaseUrlThatIsNotHttp_failsNamingIt() {
+    MissingConfigException e = assertThrows(MissingConfigException.class,
+        () -> VapiVoicePlatform.from(Settings.of(Map.of("VAPI_API_KEY", "k", "VAPI_API_BASE_URL", "api.vapi.ai"))));
+
+    assertEquals("VAPI_API_BASE_URL", e.name());
+  }
+
+  @Test
+  void nothingPrintable_showsTheKeyOrTheToken() {
+    TwilioImport request = anImport(NUMBER);
+
+    assertFalse(platform.toString().contains(FakeVapi.DEFAULT_API_KEY));
+    assertFalse(request.toString().contains(SUBACCOUNT_TOKEN));
+    assertFalse(vapi.number(NUMBER.value()).isPresent());
+    platform.importTwilioNumber(request);
+    assertFalse(vapi.number(NUMBER.value()).orElseThrow().toString().contains(SUBACCOUNT_TOKEN));
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+}
