@@ -1,0 +1,112 @@
+package dev.switchboard.function.migration;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
+import dev.switchboard.config.MissingConfigException;
+import dev.switchboard.config.Settings;
+import dev.switchboard.db.DatabaseUrl;
+import dev.switchboard.log.Log;
+import dev.switchboard.schema.SchemaMigrator;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.flywaydb.core.api.FlywayException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.lambda.powertools.cloudformation.AbstractCustomResourceHandler;
+import software.amazon.lambda.powertools.cloudformation.Response;
+
+/**
+ * Custom::DatabaseMigration: brings the schema to the latest migration on Create and Update
+ * (the template passes the function version, so every code deploy is an Update), and leaves
+ * the database alone on Delete. Functions never migrate at cold start; this is the one place.
+ *
+ * <p>Powertools sends the answer to CloudFormation's pre-signed URL; {@link AnswerInTime}
+ * makes sure there is one, even when the migration throws or runs out of time.
+ */
+public final class DatabaseMigrationHandler extends AbstractCustomResourceHandler {
+  /** The physical id: one schema per stack, so one stable id. */
+  static final String PHYSICAL_ID = "switchboard-schema";
+  private static final Log LOG = Log.of(DatabaseMigrationHandler.class);
+
+  private final Settings settings;
+  private final AnswerInTime answerInTime = new AnswerInTime();
+
+  /** The Lambda runtime's constructor: reads nothing yet, so it cannot fail before it can answer. */
+  public DatabaseMigrationHandler() {
+    this(Settings.fromEnvironment());
+  }
+
+  public DatabaseMigrationHandler(Settings settings) {
+    super(responseClient());
+    this.settings = settings;
+  }
+
+  /** The one HTTP client in the jar (Powertools would otherwise build its own default one). */
+  static SdkHttpClient responseClient() {
+    return UrlConnectionHttpClient.builder()
+        .connectionTimeout(Duration.ofSeconds(3))
+        .socketTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  @Override
+  protected Response create(CloudFormationCustomResourceEvent event, Context context) {
+    return migrate(context, PHYSICAL_ID);
+  }
+
+  @Override
+  protected Response update(CloudFormationCustomResourceEvent event, Context context) {
+    return migrate(context, Optional.ofNullable(event.getPhysicalResourceId()).orElse(PHYSICAL_ID));
+  }
+
+  /** Migrations are never undone: deleting the stack keeps the data. */
+  @Override
+  protected Response delete(CloudFormationCustomResourceEvent event, Context context) {
+    return Response.success(Optional.ofNullable(event.getPhysicalResourceId()).orElse(PHYSICAL_ID));
+  }
+
+  @Override
+  protected void onSendFailure(CloudFormationCustomResourceEvent event, Context context,
+                               Response response, Exception exception) {
+    // the URL is pre-signed: log that it failed, never the URL
+    LOG.error("custom_resource.answer_not_sent", exception, "requestId", event.getRequestId());
+  }
+
+  private Response migrate(Context context, String physicalId) {
+    Holder<DatabaseUrl> url = new Holder<>();
+    Supplier<Response> work = () -> {
+      url.value = DatabaseUrl.parse(settings.require("DATABASE_URL"));
+      SchemaMigrator.Result result = new SchemaMigrator(url.value.jdbcUrl(),
+          url.value.user().orElse(null), url.value.password().orElse(null)).migrate();
+      LOG.info("schema.migrated", "schemaVersion", result.schemaVersion(), "applied", result.applied());
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("SchemaVersion", result.schemaVersion());
+      data.put("Applied", result.applied());
+      return Response.builder().status(Response.Status.SUCCESS).physicalResourceId(physicalId)
+          .value(data).build();
+    };
+    return answerInTime.run(context, physicalId, work, e -> reason(e, url.value));
+  }
+
+  /**
+   * A reason CloudFormation can show: our own messages as they are, Flyway's (which say which
+   * migration failed validation or which statement failed) with the database password removed,
+   * anything else by its type only.
+   */
+  static String reason(Throwable e, DatabaseUrl url) {
+    if (e instanceof MissingConfigException) {
+      return e.getMessage();
+    }
+    if (e instanceof FlywayException && e.getMessage() != null) {
+      return "migration failed: " + Redaction.redact(e.getMessage(), url);
+    }
+    return "migration failed: " + e.getClass().getSimpleName() + " (see the function's log)";
+  }
+
+  private static final class Holder<T> {
+    volatile T value;
+  }
+}

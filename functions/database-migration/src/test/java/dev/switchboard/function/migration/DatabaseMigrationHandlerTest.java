@@ -1,0 +1,188 @@
+package dev.switchboard.function.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.switchboard.config.Settings;
+import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.fake.FakeCloudFormation;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DatabaseMigrationHandlerTest {
+  private static final Duration PLENTY = Duration.ofMinutes(10);
+
+  private FakeCloudFormation cloudFormation;
+
+  @BeforeEach
+  void setUp() {
+    cloudFormation = new FakeCloudFormation();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cloudFormation.close();
+  }
+
+  private CloudFormationCustomResourceEvent event(String file) {
+    CloudFormationCustomResourceEvent event = EventLoader.loadCloudFormationCustomResourceEvent(file);
+    event.setResponseUrl(cloudFormation.responseUrl());
+    return event;
+  }
+
+  private static DatabaseMigrationHandler handler(String databaseUrl) {
+    return new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", databaseUrl)));
+  }
+
+  /** A database that exists and has never been migrated. */
+  private static String emptyDatabase() {
+    String name = "empty_" + System.nanoTime();
+    EmbeddedDatabase.shared().createDatabaseIfMissing(name);
+    return EmbeddedDatabase.shared().jdbcUrl(name);
+  }
+
+  @Test
+  void create_onAnEmptyDatabase_appliesEveryMigrationAndReportsTheVersion() {
+    String url = emptyDatabase();
+
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertEquals(DatabaseMigrationHandler.PHYSICAL_ID, answer.get("PhysicalResourceId"));
+    assertEquals("0b7d6c5e-58f1-4c2e-9a61-3d1f2e4a5b6c", answer.get("RequestId"));
+    assertEquals("DatabaseMigration", answer.get("LogicalResourceId"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = (Map<String, Object>) answer.get("Data");
+    assertTrue(((Number) data.get("Applied")).intValue() >= 1, String.valueOf(data));
+    try (TestData db = new TestData(url)) {
+      assertEquals(data.get("SchemaVersion"), db.row(
+          "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1").get("version"));
+      assertEquals(0, db.count("SELECT count(*) FROM organizations"));
+    }
+  }
+
+  @Test
+  void update_onAnUpToDateDatabase_appliesNothingAndKeepsTheData() {
+    String url = EmbeddedDatabase.shared().freshDatabase();
+    try (TestData db = new TestData(url)) {
+      db.organization("Acme", 2500);
+    }
+
+    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertEquals("switchboard-schema", answer.get("PhysicalResourceId"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = (Map<String, Object>) answer.get("Data");
+    assertEquals(0, ((Number) data.get("Applied")).intValue());
+    try (TestData db = new TestData(url)) {
+      assertEquals(1, db.count("SELECT count(*) FROM organizations"));
+      assertEquals(data.get("SchemaVersion"), db.row(
+          "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1").get("version"));
+    }
+  }
+
+  @Test
+  void create_withAPostgresUrl_logsInWithItsUserAndPassword() {
+    String jdbc = emptyDatabase();
+    String database = jdbc.substring(jdbc.lastIndexOf('/') + 1, jdbc.indexOf('?'));
+    String url = "postgres://postgres:unused-password@localhost:" + EmbeddedDatabase.shared().port() + "/" + database;
+
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+
+    assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"));
+  }
+
+  @Test
+  void delete_leavesTheSchemaAndData() {
+    String url = EmbeddedDatabase.shared().freshDatabase();
+    try (TestData db = new TestData(url)) {
+      db.organization("Acme");
+    }
+
+    handler(url).handleRequest(event("events/cfn-database-migration-delete.json"), new LambdaContext(PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("SUCCESS", answer.get("Status"));
+    assertEquals("switchboard-schema", answer.get("PhysicalResourceId"));
+    try (TestData db = new TestData(url)) {
+      assertEquals(1, db.count("SELECT count(*) FROM organizations"));
+    }
+  }
+
+  @Test
+  void create_whenDatabaseUrlIsMissing_answersFailedNamingTheSetting() {
+    new DatabaseMigrationHandler(Settings.of(Map.of()))
+        .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("FAILED", answer.get("Status"));
+    assertEquals("missing required setting DATABASE_URL", answer.get("Reason"));
+    assertEquals(DatabaseMigrationHandler.PHYSICAL_ID, answer.get("PhysicalResourceId"));
+    assertNull(answer.get("Data"));
+  }
+
+  @Test
+  void create_whenTheDatabaseRefusesTheLogin_answersFailedWithoutThePassword() {
+    String url = "postgres://postgres:s3cret-Passw0rd@localhost:1/nothing_here";
+
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+
+    String raw = cloudFormation.rawAnswers().get(0);
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("FAILED", answer.get("Status"));
+    assertTrue(((String) answer.get("Reason")).startsWith("migration failed"), raw);
+    assertFalse(raw.contains("s3cret-Passw0rd"), raw);
+  }
+
+  @Test
+  void update_whenAMigrationWasEditedAfterItRan_answersFailedAndChangesNothing() throws Exception {
+    String url = EmbeddedDatabase.shared().freshDatabase();
+    try (TestData db = new TestData(url)) {
+      db.update("UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '1'");
+    }
+
+    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("FAILED", answer.get("Status"));
+    assertTrue(((String) answer.get("Reason")).contains("checksum"), String.valueOf(answer.get("Reason")));
+  }
+
+  @Test
+  void update_nearTheFunctionsTimeLimit_stillAnswersFailedInTime() throws Exception {
+    String url = EmbeddedDatabase.shared().freshDatabase();
+    // another session holds the migration history: Flyway waits for it
+    try (Connection blocker = DriverManager.getConnection(url)) {
+      blocker.setAutoCommit(false);
+      try (Statement s = blocker.createStatement()) {
+        s.execute("LOCK TABLE flyway_schema_history IN ACCESS EXCLUSIVE MODE");
+      }
+      Duration timeLeft = AnswerInTime.ANSWER_MARGIN.plusSeconds(1);
+      long started = System.nanoTime();
+
+      handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(timeLeft));
+
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertTrue(took.compareTo(timeLeft) < 0, "answered after " + took);
+      Map<String, Object> answer = cloudFormation.onlyAnswer();
+      assertEquals("FAILED", answer.get("Status"));
+      assertTrue(((String) answer.get("Reason")).contains("time limit"), String.valueOf(answer.get("Reason")));
+      assertEquals("switchboard-schema", answer.get("PhysicalResourceId"));
+      blocker.rollback();
+    }
+  }
+}
