@@ -15,8 +15,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -183,7 +185,9 @@ public final class VapiVoicePlatform implements VoicePlatform {
           .or(() -> response.headers().firstValue("cf-ray"))
           .orElse(null);
       return new Answer(response.statusCode(), response.body(), requestId);
-    } catch (java.net.http.HttpTimeoutException e) {
+    } catch (HttpConnectTimeoutException e) {
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no connection within the connect timeout", null);
+    } catch (HttpTimeoutException e) {
       throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer within " + readTimeout.toMillis() + " ms", null);
     } catch (IOException e) {
       // refused, reset or closed before an answer; the exception's text may name the URL, not more

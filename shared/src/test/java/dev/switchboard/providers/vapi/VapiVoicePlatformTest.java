@@ -188,6 +188,27 @@ class VapiVoicePlatformTest {
   }
 
   @Test
+  void import_whenVapiAnswers2xxWithABodyWeCannotRead_isUnavailable_notRejected() {
+    vapi.failNext(FakeVapi.CREATE, Fault.status(201, null, "not a phone number"));
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
+
+    assertEquals(201, e.status());
+    assertTrue(e.getMessage().contains("unreadable"), e.getMessage());
+    assertFalse(e.getMessage().contains("not a phone number"), e.getMessage());
+  }
+
+  @Test
+  void anUnreachableVapi_isUnavailableWithNoStatus() {
+    String deadUrl = vapi.baseUrl();
+    vapi.close();
+    VapiVoicePlatform unreachable = VapiVoicePlatform.from(Settings.of(Map.of(
+        "VAPI_API_KEY", FakeVapi.DEFAULT_API_KEY, "VAPI_API_BASE_URL", deadUrl)));
+
+    assertEquals(0, assertThrows(ProviderUnavailable.class, unreachable::listNumbers).status());
+  }
+
+  @Test
   void import_whenVapiAnswersPastTheReadTimeout_isUnavailableWithNoStatus_inTime() {
     vapi.failNext(FakeVapi.CREATE, Fault.delay(Duration.ofSeconds(2)));
 

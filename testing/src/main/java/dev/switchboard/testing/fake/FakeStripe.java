@@ -3,6 +3,7 @@ package dev.switchboard.testing.fake;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,7 @@ public final class FakeStripe extends FakeHttpServer {
 
   /** Every checkout session, oldest first, as Stripe would answer it now. */
   public synchronized List<Map<String, Object>> sessions() {
-    return sessions.values().stream().map(s -> Map.copyOf(withoutNulls(s))).toList();
+    return sessions.values().stream().map(s -> Collections.unmodifiableMap(new LinkedHashMap<>(s))).toList();
   }
 
   /** The create request of a session, parsed into nested maps and lists. */
@@ -106,7 +107,7 @@ public final class FakeStripe extends FakeHttpServer {
     if (form == null) {
       throw new IllegalArgumentException("no checkout session " + sessionId);
     }
-    return form;
+    return Collections.unmodifiableMap(form);
   }
 
   /**
@@ -228,7 +229,7 @@ public final class FakeStripe extends FakeHttpServer {
       throw invalid("limit", "Invalid limit: must be between 1 and 100");
     }
     List<FakeStripeEndpoint> newestFirst = new ArrayList<>(endpoints.values());
-    java.util.Collections.reverse(newestFirst);
+    Collections.reverse(newestFirst);
     int from = 0;
     int to = newestFirst.size();
     if (query.containsKey("starting_after")) {
@@ -523,16 +524,6 @@ public final class FakeStripe extends FakeHttpServer {
 
   private FakeResponse ok(int status, Map<String, Object> body) {
     return FakeResponse.json(status, toJson(body)).withHeader("Request-Id", newId("req_", 14));
-  }
-
-  private static Map<String, Object> withoutNulls(Map<String, Object> map) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    map.forEach((k, v) -> {
-      if (v != null) {
-        out.put(k, v);
-      }
-    });
-    return out;
   }
 
   private static long nextCreated() {
