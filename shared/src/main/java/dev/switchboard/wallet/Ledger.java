@@ -7,6 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -34,6 +37,15 @@ public final class Ledger {
 
     public String wire() {
       return wire;
+    }
+
+    static Kind fromWire(String wire) throws SQLException {
+      for (Kind k : values()) {
+        if (k.wire.equals(wire)) {
+          return k;
+        }
+      }
+      throw new SQLException("unknown ledger type " + wire);
     }
   }
 
@@ -70,14 +82,23 @@ public final class Ledger {
    * Posts the entry; empty when an entry with its idempotency key (or, for a top-up credit,
    * its PaymentIntent) exists already, so a retry never moves money twice. A debit larger
    * than the balance fails with SQL state 23514; check the balance first for a clear error.
+   *
+   * <p>The duplicate is looked for first, under the org's row lock: the balance trigger runs
+   * BEFORE INSERT, that is before {@code ON CONFLICT} could skip the row, so a skipped
+   * duplicate would already have moved the balance (and the commit would then fail the
+   * balance-equals-ledger check). Every posting for the org takes the same lock, so two
+   * concurrent postings of one entry cannot both miss each other.
    */
   public Optional<Posted> post(Connection tx, Entry e) throws SQLException {
+    lockOrg(tx, e.orgId());
+    if (isDuplicate(tx, e)) {
+      return Optional.empty();
+    }
     try (PreparedStatement ps = tx.prepareStatement("""
         INSERT INTO credit_transactions
                (org_id, type, direction, amount_pence, balance_before_pence, balance_after_pence,
                 idempotency_key, stripe_payment_intent_id, stripe_event_id, managed_number_id, description)
         VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING
         RETURNING id, balance_before_pence, balance_after_pence
         """)) {
       ps.setObject(1, e.orgId().value());
@@ -94,11 +115,34 @@ public final class Ledger {
       }
       ps.setString(9, e.description() == null ? "" : e.description());
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
+        rs.next();
         return Optional.of(new Posted(rs.getObject("id", UUID.class),
             Pence.of(rs.getLong("balance_before_pence")), Pence.of(rs.getLong("balance_after_pence"))));
+      }
+    }
+  }
+
+  private static void lockOrg(Connection tx, OrgId orgId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("SELECT 1 FROM organizations WHERE id = ? FOR UPDATE")) {
+      ps.setObject(1, orgId.value());
+      ps.executeQuery().close();
+    }
+  }
+
+  /** The same idempotency key, or (for a top-up credit) the same PaymentIntent credited already. */
+  private static boolean isDuplicate(Connection tx, Entry e) throws SQLException {
+    boolean topUpCredit = e.credit() && e.paymentIntentId() != null
+        && (e.kind() == Kind.TOPUP || e.kind() == Kind.AUTO_RECHARGE);
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT 1 FROM credit_transactions
+         WHERE idempotency_key = ?
+            OR (? AND stripe_payment_intent_id = ? AND direction = 'credit' AND type IN ('topup', 'auto_recharge'))
+        """)) {
+      ps.setString(1, e.idempotencyKey());
+      ps.setBoolean(2, topUpCredit);
+      ps.setString(3, e.paymentIntentId());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
       }
     }
   }
@@ -112,5 +156,82 @@ public final class Ledger {
         return rs.next();
       }
     }
+  }
+  /** The top-up credit a PaymentIntent paid for, if it was credited. */
+  public record TopUpCredit(OrgId orgId, Pence amount) {}
+
+  public Optional<TopUpCredit> topUpCredit(Connection tx, String paymentIntentId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT org_id, amount_pence FROM credit_transactions
+         WHERE stripe_payment_intent_id = ? AND direction = 'credit' AND type IN ('topup', 'auto_recharge')
+        """)) {
+      ps.setString(1, paymentIntentId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new TopUpCredit(new OrgId(rs.getObject("org_id", UUID.class)),
+            Pence.of(rs.getLong("amount_pence"))));
+      }
+    }
+  }
+
+  /** What refunds of this PaymentIntent have taken from the wallet so far. */
+  public Pence refundedFrom(Connection tx, String paymentIntentId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT coalesce(sum(amount_pence), 0) FROM credit_transactions
+         WHERE stripe_payment_intent_id = ? AND direction = 'debit' AND type = 'stripe_refund'
+        """)) {
+      ps.setString(1, paymentIntentId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return Pence.of(rs.getLong(1));
+      }
+    }
+  }
+
+  /** One row of the wallet statement. */
+  public record Transaction(UUID id, long seq, Kind kind, boolean credit, Pence amount,
+                            Pence balanceBefore, Pence balanceAfter, String description,
+                            Optional<String> paymentIntentId, Instant createdAt) {}
+
+  /**
+   * The org's ledger, newest first: up to {@code limit} entries older than {@code beforeSeq}
+   * (all when null). {@code seq} only grows, so a page never shifts when entries are added.
+   */
+  public List<Transaction> page(Connection tx, OrgId orgId, Long beforeSeq, int limit) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT id, seq, type, direction, amount_pence, balance_before_pence, balance_after_pence,
+               description, stripe_payment_intent_id, created_at
+          FROM credit_transactions
+         WHERE org_id = ? AND (?::bigint IS NULL OR seq < ?::bigint)
+         ORDER BY seq DESC
+         LIMIT ?
+        """)) {
+      ps.setObject(1, orgId.value());
+      if (beforeSeq == null) {
+        ps.setNull(2, Types.BIGINT);
+        ps.setNull(3, Types.BIGINT);
+      } else {
+        ps.setLong(2, beforeSeq);
+        ps.setLong(3, beforeSeq);
+      }
+      ps.setInt(4, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<Transaction> page = new ArrayList<>();
+        while (rs.next()) {
+          page.add(map(rs));
+        }
+        return page;
+      }
+    }
+  }
+
+  private static Transaction map(ResultSet rs) throws SQLException {
+    return new Transaction(rs.getObject("id", UUID.class), rs.getLong("seq"), Kind.fromWire(rs.getString("type")),
+        "credit".equals(rs.getString("direction")), Pence.of(rs.getLong("amount_pence")),
+        Pence.of(rs.getLong("balance_before_pence")), Pence.of(rs.getLong("balance_after_pence")),
+        rs.getString("description"), Optional.ofNullable(rs.getString("stripe_payment_intent_id")),
+        rs.getTimestamp("created_at").toInstant());
   }
 }
