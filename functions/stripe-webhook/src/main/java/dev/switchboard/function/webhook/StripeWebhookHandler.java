@@ -1,0 +1,79 @@
+package dev.switchboard.function.webhook;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.stripe.Stripe;
+import dev.switchboard.config.Settings;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.http.ApiRequest;
+import dev.switchboard.http.ApiResponses;
+import dev.switchboard.json.Json;
+import dev.switchboard.stripe.ApplyStripeEvent;
+import dev.switchboard.stripe.StripeEvent;
+import dev.switchboard.stripe.WebhookSignature;
+import dev.switchboard.wiring.Platform;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+
+/** POST /webhooks/stripe (no JWT: the Stripe signature is the authentication). */
+public final class StripeWebhookHandler
+    implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+  /** Stripe's events are a few KB; this leaves room without reading anything unbounded. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  private final WebhookSignature signature;
+  private final ApplyStripeEvent applyEvent;
+
+  /** The Lambda runtime's constructor: everything built once per container. */
+  public StripeWebhookHandler() {
+    this(Platform.from(Settings.fromEnvironment()), Clock.systemUTC());
+  }
+
+  public StripeWebhookHandler(Platform platform, Clock clock) {
+    // the endpoint is registered with the SDK's API version; events in another are refused
+    this(new WebhookSignature(platform.settings(), clock),
+        new ApplyStripeEvent(platform.database(), Stripe.API_VERSION));
+  }
+
+  public StripeWebhookHandler(WebhookSignature signature, ApplyStripeEvent applyEvent) {
+    this.signature = signature;
+    this.applyEvent = applyEvent;
+  }
+
+  @Override
+  public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    ApiRequest request = new ApiRequest(event);
+    return ApiResponses.handle(() -> {
+      String payload = rawBody(event);
+      signature.verify(payload, request.header("Stripe-Signature"));
+      ApplyStripeEvent.Outcome outcome = applyEvent.apply(StripeEvent.parse(payload));
+      return ApiResponses.json(200, outcome == ApplyStripeEvent.Outcome.DUPLICATE
+          ? Json.obj("received", true, "duplicate", true)
+          : Json.obj("received", true));
+    }, request.requestId());
+  }
+
+  /** The body exactly as Stripe signed it: API Gateway may have base64-encoded it. */
+  private static String rawBody(APIGatewayV2HTTPEvent event) {
+    String body = event.getBody() == null ? "" : event.getBody();
+    byte[] bytes;
+    if (event.getIsBase64Encoded()) {
+      try {
+        bytes = Base64.getDecoder().decode(body);
+      } catch (IllegalArgumentException e) {
+        throw new SwitchboardException(ErrorCode.INVALID_PAYLOAD, "the body is not valid base64");
+      }
+    } else {
+      bytes = body.getBytes(StandardCharsets.UTF_8);
+    }
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw new SwitchboardException(ErrorCode.PAYLOAD_TOO_LARGE,
+          "the body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,171 @@
+package dev.switchboard.function.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.switchboard.testing.stripe.StripeEvents;
+import dev.switchboard.testing.stripe.StripeEvents.TopUp;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What each event does to the wallet, and what is refused (recorded, never credited). */
+class StripeWebhookEventsTest {
+  private final WebhookFixture f = new WebhookFixture();
+  private final UUID org = f.eventOrg();
+  private final TopUp topUp = StripeEvents.topUp(org, 5000);
+
+  @AfterEach
+  void tearDown() {
+    f.close();
+  }
+
+  /** Delivers a correctly signed event that must not credit: 200, recorded ignored, wallet untouched. */
+  private void assertIgnored(String body, String reason) {
+    String eventId = body.substring(body.indexOf("evt_"), body.indexOf('"', body.indexOf("evt_")));
+    assertEquals(Map.of("received", true), f.send(f.delivery(body), 200).asMap());
+    Map<String, Object> row = f.eventRow(eventId);
+    assertEquals("ignored", row.get("status"));
+    assertTrue(((String) row.get("ignored_reason")).startsWith(reason + ":"), (String) row.get("ignored_reason"));
+    f.assertWallet(org, 0);
+    assertEquals(0, f.db.count("SELECT count(*) FROM credit_transactions"));
+  }
+
+  @Test
+  void checkoutSession_storesTheStripeCustomerOnTheOrg() {
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+    assertEquals(topUp.customerId(),
+        f.db.row("SELECT stripe_customer_id FROM organizations WHERE id = ?", org).get("stripe_customer_id"));
+  }
+
+  @Test
+  void sessionNotPaid_isIgnored() {
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withPaymentStatus("unpaid")),
+        "not_paid");
+  }
+
+  @Test
+  void amountChargedOtherThanAskedFor_isIgnored() {
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withAmountCharged(500)),
+        "amount_mismatch");
+  }
+
+  @Test
+  void currencyOtherThanGbp_isIgnored() {
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withCurrency("usd")),
+        "currency_mismatch");
+  }
+
+  @Test
+  void unknownOrg_isIgnored() {
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"),
+        topUp.withOrg(UUID.randomUUID().toString())), "unknown_org");
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withOrg("not-a-uuid")),
+        "unknown_org");
+  }
+
+  @Test
+  void anotherApiVersion_isIgnored_evenWhenEverythingElseIsRight() {
+    assertIgnored(f.stripe.inApiVersion("2024-06-20").checkoutSessionCompleted(StripeEvents.id("evt"), topUp),
+        "api_version_mismatch");
+  }
+
+  @Test
+  void checkoutForSomethingOtherThanATopUp_isIgnored() {
+    assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withType("subscription")),
+        "not_wallet_topup");
+  }
+
+  @Test
+  void anUnhandledEventType_isIgnored() {
+    assertIgnored(f.stripe.other(StripeEvents.id("evt"), "customer.created", "customer"), "unhandled_type");
+  }
+
+  @Test
+  void paymentIntentSafetyNet_afterTheSession_doesNotCreditAgain_butStoresTheCard() {
+    f.send(WebhookFixture.file(WebhookFixture.CHECKOUT_FILE), 200);
+    f.send(WebhookFixture.file("events/stripe-webhook-payment-intent-succeeded.json"), 200);
+
+    f.assertWallet(org, 5000);
+    assertEquals(2, f.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
+    Map<String, Object> o = f.db.row("SELECT stripe_customer_id, stripe_default_pm_id FROM organizations WHERE id = ?", org);
+    assertTrue(((String) o.get("stripe_customer_id")).startsWith("cus_"));
+    assertTrue(((String) o.get("stripe_default_pm_id")).startsWith("pm_"));
+  }
+
+  @Test
+  void paymentIntentSafetyNet_whenTheSessionEventIsLost_creditsOnce_andTheLateSessionDoesNot() {
+    f.send(f.delivery(f.stripe.paymentIntentSucceeded(StripeEvents.id("evt"), topUp)), 200);
+    f.assertWallet(org, 5000);
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
+  void paymentIntentForAnAmountOtherThanAskedFor_isIgnored() {
+    assertIgnored(f.stripe.paymentIntentSucceeded(StripeEvents.id("evt"), topUp.withAmountCharged(100)),
+        "amount_mismatch");
+  }
+
+  @Test
+  void autoRechargePaymentIntent_isCreditedAsAutoRecharge() {
+    f.send(f.delivery(f.stripe.paymentIntentSucceeded(StripeEvents.id("evt"),
+        topUp.withType("wallet_auto_recharge"))), 200);
+    f.assertWallet(org, 5000);
+    assertEquals("auto_recharge", f.db.row("SELECT type FROM credit_transactions").get("type"));
+  }
+
+  @Test
+  void refund_fromEventsFile_debitsOnce_evenWhenDeliveredAgain() {
+    f.send(WebhookFixture.file(WebhookFixture.CHECKOUT_FILE), 200);
+    f.send(WebhookFixture.file("events/stripe-webhook-charge-refunded.json"), 200);
+    f.assertWallet(org, 3000);
+    f.send(WebhookFixture.file("events/stripe-webhook-charge-refunded.json"), 200);
+    f.assertWallet(org, 3000);
+  }
+
+  @Test
+  void refunds_debitOnlyWhatWasNewlyRefunded() {
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+    f.send(f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 1000)), 200);
+    f.assertWallet(org, 4000);
+    // a second partial refund: Stripe reports the running total
+    f.send(f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 3000)), 200);
+    f.assertWallet(org, 2000);
+    // an older event arriving late changes nothing
+    f.send(f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 1000)), 200);
+    f.assertWallet(org, 2000);
+    f.send(f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 5000)), 200);
+    f.assertWallet(org, 0);
+    assertEquals(3, f.db.count("SELECT count(*) FROM credit_transactions WHERE type = 'stripe_refund'"));
+  }
+
+  @Test
+  void refund_ofMoneyAlreadySpent_takesWhatIsLeft_andRecordsTheShortfall() {
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+    f.db.update("""
+        INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
+                                         balance_after_pence, description)
+        VALUES (?, 'number_purchase', 'debit', 4000, 0, 0, 'numbers')
+        """, org);
+    String refundId = StripeEvents.id("evt");
+    f.send(f.delivery(f.stripe.chargeRefunded(refundId, topUp, 5000)), 200);
+
+    f.assertWallet(org, 0);
+    assertEquals("processed", f.eventRow(refundId).get("status"));
+    Map<String, Object> shortfall = f.db.row(
+        "SELECT refunded_pence, debited_pence, shortfall_pence FROM stripe_refund_shortfalls");
+    assertEquals(Map.of("refunded_pence", 5000L, "debited_pence", 1000L, "shortfall_pence", 4000L), shortfall);
+
+    // the shortfall counts as accounted for: the same total again takes nothing more
+    f.db.credit(org, 2500, "adjustment", "later top-up");
+    f.send(f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 5000)), 200);
+    f.assertWallet(org, 2500);
+  }
+
+  @Test
+  void refund_ofAPaymentThatWasNoTopUp_isIgnored() {
+    assertIgnored(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 5000), "not_a_top_up");
+  }
+}

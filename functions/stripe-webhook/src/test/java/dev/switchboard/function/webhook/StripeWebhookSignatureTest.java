@@ -1,0 +1,159 @@
+package dev.switchboard.function.webhook;
+
+import static dev.switchboard.function.webhook.WebhookFixture.NOW;
+import static dev.switchboard.function.webhook.WebhookFixture.SECRET;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.stripe.net.Webhook;
+import dev.switchboard.config.Settings;
+import dev.switchboard.testing.stripe.StripeEvents;
+import dev.switchboard.testing.stripe.StripeSignatures;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Only a delivery Stripe signed, over exactly these bytes, recently, gets through. */
+class StripeWebhookSignatureTest {
+  private final WebhookFixture f = new WebhookFixture();
+  private final UUID org = f.eventOrg();
+  private final String body =
+      f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 5000));
+
+  @AfterEach
+  void tearDown() {
+    f.close();
+  }
+
+  private void assertRejectedWithNothingChanged(APIGatewayV2HTTPEvent event) {
+    assertEquals("invalid_signature", f.errorCode(event, 400));
+    assertEquals(0, f.eventRows(), "nothing recorded");
+    f.assertWallet(org, 0);
+  }
+
+  @Test
+  void ourSigner_signsExactlyAsStripeJavaDoes() throws Exception {
+    long t = NOW.getEpochSecond();
+    assertEquals(Webhook.Signature.generateSignatureHeader(body, SECRET, t),
+        StripeSignatures.header(body, SECRET, NOW));
+  }
+
+  @Test
+  void delivery_withPlainBodyFromEventsFile_andCapitalisedHeader_isCredited() {
+    APIGatewayV2HTTPEvent event = WebhookFixture.file(WebhookFixture.CHECKOUT_FILE);
+    assertEquals(Map.of("received", true), f.send(event, 200).asMap());
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
+  void delivery_withBase64BodyFromEventsFile_isVerifiedOnTheDecodedBytes() {
+    APIGatewayV2HTTPEvent event =
+        WebhookFixture.file("events/stripe-webhook-checkout-session-completed-base64.json");
+    f.send(event, 200);
+    f.assertWallet(org, 2500);
+  }
+
+  @Test
+  void delivery_withoutSignatureHeader_isRejected() {
+    assertRejectedWithNothingChanged(f.delivery(body, null));
+  }
+
+  @Test
+  void delivery_signedWithAnotherSecret_isRejected() {
+    assertRejectedWithNothingChanged(
+        f.delivery(body, StripeSignatures.header(body, "whsec_test_someone_else", NOW)));
+  }
+
+  @Test
+  void delivery_withGarbageHeader_isRejected() {
+    assertRejectedWithNothingChanged(f.delivery(body, "t=abc,v1=not-hex"));
+  }
+
+  @Test
+  void delivery_whoseSignatureCoversAnotherBody_isRejected() {
+    String other = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 9000));
+    assertRejectedWithNothingChanged(f.delivery(body, StripeSignatures.header(other, SECRET, NOW)));
+  }
+
+  @Test
+  void delivery_whoseBodyWasAlteredByOneByte_isRejected() {
+    String signature = StripeSignatures.header(body, SECRET, NOW);
+    String altered = body.replace("\"amount_total\" : 5000", "\"amount_total\" : 5001");
+    assertFalse(altered.equals(body));
+    assertRejectedWithNothingChanged(f.delivery(altered, signature));
+  }
+
+  @Test
+  void delivery_signed301SecondsAgo_isRejected() {
+    assertRejectedWithNothingChanged(
+        f.delivery(body, StripeSignatures.header(body, SECRET, NOW.minusSeconds(301))));
+  }
+
+  @Test
+  void delivery_signed300SecondsAgo_isStillAccepted() {
+    f.send(f.delivery(body, StripeSignatures.header(body, SECRET, NOW.minusSeconds(300))), 200);
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
+  void delivery_whileStripeRollsTheSecret_verifiesWithEitherSignature() {
+    f.send(f.delivery(body, StripeSignatures.header(body, NOW, "whsec_test_new_one", SECRET)), 200);
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
+  void signedBodyThatIsNotJson_isInvalidPayload_andNothingRecorded() {
+    String notJson = "{\"id\": \"evt_1\", ";
+    assertEquals("invalid_payload", f.errorCode(f.delivery(notJson), 400));
+    assertEquals("invalid_payload", f.errorCode(f.delivery("{\"id\":\"not-an-event-id\",\"type\":\"x\",\"data\":{\"object\":{}}}"), 400));
+    assertEquals(0, f.eventRows());
+  }
+
+  @Test
+  void afterTheSecretWasRotated_theFirstDeliveryRereadsItAndIsAccepted() {
+    AtomicReference<String> stored = new AtomicReference<>(SECRET);
+    AtomicInteger reads = new AtomicInteger();
+    Map<String, String> env = f.settings();
+    env.remove("STRIPE_WEBHOOK_SECRET");
+    env.put("STRIPE_WEBHOOK_SECRET_SECRET_ID", "switchboard/stripe-webhook-secret");
+    f.handler = f.handler(new Settings(env, () -> id -> {
+      reads.incrementAndGet();
+      return stored.get();
+    }));
+    assertEquals(1, reads.get(), "read once at start-up");
+
+    stored.set("whsec_test_rotated_by_redeploy");
+    f.send(f.delivery(body, StripeSignatures.header(body, "whsec_test_rotated_by_redeploy", NOW)), 200);
+
+    assertEquals(2, reads.get());
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
+  void forgedDeliveries_rereadTheSecretAtMostOnceAMinute() {
+    AtomicInteger reads = new AtomicInteger();
+    Map<String, String> env = f.settings();
+    env.remove("STRIPE_WEBHOOK_SECRET");
+    env.put("STRIPE_WEBHOOK_SECRET_SECRET_ID", "switchboard/stripe-webhook-secret");
+    f.handler = f.handler(new Settings(env, () -> id -> {
+      reads.incrementAndGet();
+      return SECRET;
+    }));
+    for (int i = 0; i < 5; i++) {
+      assertEquals("invalid_signature",
+          f.errorCode(f.delivery(body, StripeSignatures.header(body, "whsec_test_forger", NOW)), 400));
+    }
+    assertEquals(2, reads.get(), "start-up plus one re-read");
+  }
+
+  @Test
+  void theSecret_neverAppearsInAnAnswer() {
+    String answer = f.send(f.delivery(body, StripeSignatures.header(body, "whsec_x", Instant.EPOCH))).getBody();
+    assertFalse(answer.contains(SECRET));
+  }
+}

@@ -1,0 +1,124 @@
+package dev.switchboard.stripe;
+
+import dev.switchboard.db.Database;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.json.JsonException;
+import dev.switchboard.log.Log;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * Records and applies one verified Stripe event, exactly once.
+ *
+ * <p>One transaction claims the event row, applies the event and marks it processed (or
+ * ignored, with the reason): nothing is marked processed unless its effect commits with it.
+ * When applying fails, that transaction rolls back and a second one records the event
+ * {@code failed} with the error and the attempt; the caller answers 500 and Stripe's retry
+ * claims the row again. A delivery of an event already processed or ignored, including one
+ * that waited for a concurrent delivery to commit, is a duplicate and changes nothing.
+ */
+public final class ApplyStripeEvent {
+  private static final Log LOG = Log.of(ApplyStripeEvent.class);
+
+  /** What became of a delivery. */
+  public enum Outcome { APPLIED, IGNORED, DUPLICATE }
+
+  private final Database database;
+  private final String apiVersion;
+  private final StripeWebhookEvents events = new StripeWebhookEvents();
+  private final TopUpCredits topUps = new TopUpCredits();
+  private final RefundDebits refunds = new RefundDebits();
+
+  /** {@code apiVersion}: the one the endpoint was registered with (the SDK's). */
+  public ApplyStripeEvent(Database database, String apiVersion) {
+    this.database = database;
+    this.apiVersion = apiVersion;
+  }
+
+  public Outcome apply(StripeEvent event) {
+    EventDecision decision;
+    try {
+      decision = database.inTransaction(tx -> {
+        if (!events.begin(tx, event)) {
+          return null;
+        }
+        EventDecision d = decide(tx, event);
+        if (d.applied()) {
+          events.markProcessed(tx, event.id(), d.orgId());
+        } else {
+          events.markIgnored(tx, event.id(), d.orgId(), d.recordedReason());
+        }
+        return d;
+      });
+    } catch (RuntimeException e) {
+      recordFailure(event, e);
+      throw new SwitchboardException(ErrorCode.EVENT_NOT_APPLIED,
+          "the event could not be applied; it is recorded and Stripe will deliver it again",
+          Map.of("eventId", event.id()), e);
+    }
+    if (decision == null) {
+      LOG.info("stripe.event.duplicate", "eventId", event.id(), "eventType", event.type());
+      return Outcome.DUPLICATE;
+    }
+    if (!decision.applied()) {
+      // counted by a metric filter on this event name: a correctly signed event we refused
+      LOG.warn("stripe.event.ignored", "eventId", event.id(), "eventType", event.type(),
+          "reason", decision.reason(), "orgId", decision.orgId());
+      return Outcome.IGNORED;
+    }
+    if (decision.shortfall().value() > 0) {
+      LOG.warn("stripe.refund.shortfall", "eventId", event.id(), "orgId", decision.orgId(),
+          "shortfallPence", decision.shortfall().value());
+    }
+    LOG.info("stripe.event.processed", "eventId", event.id(), "eventType", event.type(),
+        "orgId", decision.orgId());
+    return Outcome.APPLIED;
+  }
+
+  private EventDecision decide(Connection tx, StripeEvent event) throws SQLException {
+    if (!event.apiVersion().orElse("").equals(apiVersion)) {
+      return EventDecision.ignored(null, "api_version_mismatch", "api_version is "
+          + event.apiVersion().orElse("(none)") + "; the endpoint is registered with " + apiVersion);
+    }
+    try {
+      switch (event.type()) {
+        case "checkout.session.completed":
+        case "checkout.session.async_payment_succeeded":
+          return topUps.fromCheckoutSession(tx, event);
+        case "payment_intent.succeeded":
+          return topUps.fromPaymentIntent(tx, event);
+        case "charge.refunded":
+          return refunds.apply(tx, event);
+        default:
+          return EventDecision.ignored(null, "unhandled_type", "no action for " + event.type());
+      }
+    } catch (JsonException e) {
+      // a field of the wrong type: a retry of the same event cannot fix that
+      return EventDecision.ignored(null, "malformed_object", e.getMessage());
+    }
+  }
+
+  private void recordFailure(StripeEvent event, RuntimeException cause) {
+    String error = describe(cause);
+    try {
+      database.inTransaction(tx -> {
+        events.recordFailure(tx, event, error);
+        return null;
+      });
+    } catch (RuntimeException e) {
+      // the database is unreachable: Stripe's retry is the record now
+      LOG.error("stripe.event.failure_not_recorded", e, "eventId", event.id());
+    }
+    LOG.error("stripe.event.failed", cause, "eventId", event.id(), "eventType", event.type());
+  }
+
+  /** The error as recorded: our own message where we wrote one, else the type; never a secret. */
+  private static String describe(RuntimeException e) {
+    if (e instanceof Log.SafeToLog) {
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+    return e.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.switchboard.stripe;
+
+import dev.switchboard.domain.OrgId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+
+/**
+ * The SQL of stripe_webhook_events: every delivery, recorded in the same transaction that
+ * applies it.
+ *
+ * <p>{@link #begin} is the deduplication. Its {@code INSERT … ON CONFLICT (event_id)} waits
+ * for any transaction that is inserting the same id (a concurrent delivery still in flight)
+ * and then either claims the row (new, or left {@code failed}/{@code received}) or finds it
+ * {@code processed}/{@code ignored}: a duplicate. So an event is applied by exactly one
+ * delivery, and a failed one is claimed again by Stripe's retry.
+ */
+public final class StripeWebhookEvents {
+
+  /** Claims the event for this delivery; false when it was already processed or ignored. */
+  public boolean begin(Connection tx, StripeEvent e) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        INSERT INTO stripe_webhook_events (event_id, event_type, api_version, livemode, status, attempts, payload)
+        VALUES (?, ?, ?, ?, 'received', 1, ?::jsonb)
+        ON CONFLICT (event_id) DO UPDATE
+           SET status = 'received', attempts = stripe_webhook_events.attempts + 1, error = NULL
+         WHERE stripe_webhook_events.status IN ('failed', 'received')
+        RETURNING attempts
+        """)) {
+      bindEvent(ps, e);
+      ps.setString(5, e.payload());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  public void markProcessed(Connection tx, String eventId, OrgId orgId) throws SQLException {
+    finish(tx, eventId, "processed", orgId, null);
+  }
+
+  public void markIgnored(Connection tx, String eventId, OrgId orgId, String reason) throws SQLException {
+    finish(tx, eventId, "ignored", orgId, reason);
+  }
+
+  /**
+   * Records a delivery whose application failed (its own transaction, after the applying one
+   * rolled back): {@code failed}, the error, one more attempt. A row another delivery has
+   * meanwhile processed is left alone.
+   */
+  public void recordFailure(Connection tx, StripeEvent e, String error) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        INSERT INTO stripe_webhook_events (event_id, event_type, api_version, livemode, status, attempts, error, payload)
+        VALUES (?, ?, ?, ?, 'failed', 1, ?, ?::jsonb)
+        ON CONFLICT (event_id) DO UPDATE
+           SET status = 'failed', attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error
+         WHERE stripe_webhook_events.status IN ('failed', 'received')
+        """)) {
+      bindEvent(ps, e);
+      ps.setString(5, error);
+      ps.setString(6, e.payload());
+      ps.executeUpdate();
+    }
+  }
+
+  private static void bindEvent(PreparedStatement ps, StripeEvent e) throws SQLException {
+    ps.setString(1, e.id());
+    ps.setString(2, e.type());
+    ps.setString(3, e.apiVersion().orElse(null));
+    ps.setBoolean(4, e.livemode());
+  }
+
+  private static void finish(Connection tx, String eventId, String status, OrgId orgId, String reason)
+      throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        UPDATE stripe_webhook_events
+           SET status = ?, org_id = ?, ignored_reason = ?, processed_at = now()
+         WHERE event_id = ? AND status = 'received'
+        """)) {
+      ps.setString(1, status);
+      if (orgId == null) {
+        ps.setNull(2, Types.OTHER);
+      } else {
+        ps.setObject(2, orgId.value());
+      }
+      ps.setString(3, reason);
+      ps.setString(4, eventId);
+      if (ps.executeUpdate() != 1) {
+        throw new SQLException("event " + eventId + " was not claimed by this transaction");
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.switchboard.stripe;
+
+import static dev.switchboard.stripe.StripeObjects.idOf;
+import static dev.switchboard.stripe.StripeObjects.metadata;
+
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.domain.Pence;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.org.Organizations;
+import dev.switchboard.wallet.Ledger;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Credits a paid top-up, from the Checkout Session or from its PaymentIntent (the safety net
+ * when the session event is lost or late). Both credit the same PaymentIntent, and the
+ * ledger allows one top-up credit per PaymentIntent, so whichever arrives second is a no-op.
+ * A payment is credited only when Stripe says it is paid, in GBP, for exactly the amount the
+ * top-up asked for, to an organisation that exists.
+ */
+final class TopUpCredits {
+  static final String CURRENCY = "gbp";
+
+  private final Ledger ledger = new Ledger();
+  private final Organizations organizations = new Organizations();
+  private final StripeCustomers customers = new StripeCustomers();
+
+  /** checkout.session.completed (and async_payment_succeeded, for delayed methods). */
+  EventDecision fromCheckoutSession(Connection tx, StripeEvent event) throws SQLException {
+    JsonObject session = event.object();
+    JsonObject metadata = metadata(session);
+    if (!"wallet_topup".equals(metadata.optString("type").orElse(""))) {
+      return EventDecision.ignored(null, "not_wallet_topup", "metadata.type is not wallet_topup");
+    }
+    Optional<OrgId> org = existingOrg(tx, metadata);
+    if (org.isEmpty()) {
+      return unknownOrg(metadata);
+    }
+    Optional<String> reference = session.optString("client_reference_id");
+    if (reference.isPresent() && !reference.get().equals(org.get().toString())) {
+      return EventDecision.ignored(org.get(), "org_mismatch",
+          "client_reference_id does not name the organisation in metadata.org_id");
+    }
+    String paymentStatus = session.optString("payment_status").orElse("");
+    if (!"paid".equals(paymentStatus)) {
+      return EventDecision.ignored(org.get(), "not_paid", "payment_status is " + paymentStatus);
+    }
+    Optional<EventDecision> mismatch = mismatch(org.get(), session.optString("currency"),
+        session.optLong("amount_total"), "amount_total", metadata);
+    if (mismatch.isPresent()) {
+      return mismatch.get();
+    }
+    Optional<String> paymentIntent = idOf(session, "payment_intent");
+    if (paymentIntent.isEmpty()) {
+      return EventDecision.ignored(org.get(), "no_payment_intent", "the session names no PaymentIntent");
+    }
+    // the card is on the PaymentIntent; the session carries it only when that is expanded
+    String paymentMethod = StripeObjects.expanded(session, "payment_intent")
+        .flatMap(pi -> idOf(pi, "payment_method")).orElse(null);
+    credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"), paymentIntent.get(),
+        event.id(), "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
+    customers.remember(tx, org.get(), idOf(session, "customer").orElse(null), paymentMethod);
+    return EventDecision.applied(org.get());
+  }
+
+  /** payment_intent.succeeded for a top-up or an auto-recharge. */
+  EventDecision fromPaymentIntent(Connection tx, StripeEvent event) throws SQLException {
+    JsonObject intent = event.object();
+    JsonObject metadata = metadata(intent);
+    String type = metadata.optString("type").orElse("");
+    Ledger.Kind kind;
+    if ("wallet_topup".equals(type)) {
+      kind = Ledger.Kind.TOPUP;
+    } else if ("wallet_auto_recharge".equals(type)) {
+      kind = Ledger.Kind.AUTO_RECHARGE;
+    } else {
+      return EventDecision.ignored(null, "not_wallet_payment",
+          "metadata.type is neither wallet_topup nor wallet_auto_recharge");
+    }
+    Optional<OrgId> org = existingOrg(tx, metadata);
+    if (org.isEmpty()) {
+      return unknownOrg(metadata);
+    }
+    String status = intent.optString("status").orElse("");
+    if (!"succeeded".equals(status)) {
+      return EventDecision.ignored(org.get(), "not_paid", "status is " + status);
+    }
+    Optional<EventDecision> mismatch = mismatch(org.get(), intent.optString("currency"),
+        intent.optLong("amount_received"), "amount_received", metadata);
+    if (mismatch.isPresent()) {
+      return mismatch.get();
+    }
+    String paymentIntent = intent.string("id");
+    credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent, event.id(),
+        (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
+            + " (Stripe PaymentIntent " + paymentIntent + ")");
+    customers.remember(tx, org.get(), idOf(intent, "customer").orElse(null),
+        idOf(intent, "payment_method").orElse(null));
+    return EventDecision.applied(org.get());
+  }
+
+  private void credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
+                      String eventId, String description) throws SQLException {
+    // empty when this PaymentIntent was credited already (the other event of the pair)
+    ledger.post(tx, Ledger.Entry.credit(org, kind, Pence.of(pence), "stripe:payment:" + paymentIntent,
+        description).fromStripe(paymentIntent, eventId));
+  }
+
+  private Optional<OrgId> existingOrg(Connection tx, JsonObject metadata) throws SQLException {
+    Optional<OrgId> org = StripeObjects.orgId(metadata);
+    if (org.isEmpty() || organizations.find(tx, org.get()).isEmpty()) {
+      return Optional.empty();
+    }
+    return org;
+  }
+
+  private static EventDecision unknownOrg(JsonObject metadata) {
+    return EventDecision.ignored(null, "unknown_org",
+        "metadata.org_id names no organisation: " + metadata.optString("org_id").orElse("(none)"));
+  }
+
+  private static Optional<EventDecision> mismatch(OrgId org, Optional<String> currency,
+                                                  Optional<Long> amount, String amountField,
+                                                  JsonObject metadata) {
+    if (!currency.orElse("").equals(CURRENCY)) {
+      return Optional.of(EventDecision.ignored(org, "currency_mismatch",
+          "currency is " + currency.orElse("(none)") + ", not " + CURRENCY));
+    }
+    Optional<Long> expected = StripeObjects.pence(metadata, "amount_pence");
+    if (amount.isEmpty() || expected.isEmpty() || !amount.equals(expected) || amount.get() <= 0) {
+      return Optional.of(EventDecision.ignored(org, "amount_mismatch", amountField + " "
+          + amount.map(String::valueOf).orElse("(none)") + " does not equal metadata.amount_pence "
+          + metadata.optString("amount_pence").orElse("(none)")));
+    }
+    return Optional.empty();
+  }
+}
