@@ -10,7 +10,6 @@ import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderSettings;
 import dev.switchboard.providers.ProviderUnavailable;
 import dev.switchboard.providers.VoicePlatform;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -30,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@link VoicePlatform} over Vapi's REST API with the JDK's HTTP client and our own JSON: no
@@ -54,6 +57,7 @@ public final class VapiVoicePlatform implements VoicePlatform {
   private final URI baseUrl;
   private final String apiKey;
   private final Duration readTimeout;
+  private final Duration deadline;
   private final HttpClient http;
 
   public VapiVoicePlatform(URI baseUrl, String apiKey, ProviderSettings timeouts) {
@@ -61,6 +65,7 @@ public final class VapiVoicePlatform implements VoicePlatform {
     this.baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
     this.apiKey = apiKey;
     this.readTimeout = timeouts.readTimeout();
+    this.deadline = timeouts.connectTimeout().plus(timeouts.readTimeout());
     this.http = HttpClient.newBuilder()
         .connectTimeout(timeouts.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -178,21 +183,37 @@ public final class VapiVoicePlatform implements VoicePlatform {
         .header("Accept", "application/json");
   }
 
+  /**
+   * Sends and waits at most connect + read timeout for the whole answer. The request's own
+   * timeout stops at the response headers (the JDK client does not time the body), so a Vapi
+   * that sends headers and then stalls would otherwise hold the Lambda until it is killed.
+   */
   private Answer send(String operation, HttpRequest request) {
+    CompletableFuture<HttpResponse<String>> call =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> response = call.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       String requestId = response.headers().firstValue("x-request-id")
           .or(() -> response.headers().firstValue("cf-ray"))
           .orElse(null);
       return new Answer(response.statusCode(), response.body(), requestId);
-    } catch (HttpConnectTimeoutException e) {
-      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no connection within the connect timeout", null);
-    } catch (HttpTimeoutException e) {
-      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer within " + readTimeout.toMillis() + " ms", null);
-    } catch (IOException e) {
-      // refused, reset or closed before an answer; the exception's text may name the URL, not more
-      throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer (" + e.getClass().getSimpleName() + ")", null);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null,
+          "no complete answer within " + deadline.toMillis() + " ms", null);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof HttpConnectTimeoutException) {
+        throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no connection within the connect timeout", null);
+      }
+      if (cause instanceof HttpTimeoutException) {
+        throw new ProviderUnavailable(PROVIDER, operation, 0, null, "no answer within " + readTimeout.toMillis() + " ms", null);
+      }
+      // refused, reset or closed before an answer; only the type: the text may name the URL
+      throw new ProviderUnavailable(PROVIDER, operation, 0, null,
+          "no answer (" + (cause == null ? "unknown" : cause.getClass().getSimpleName()) + ")", null);
     } catch (InterruptedException e) {
+      call.cancel(true);
       Thread.currentThread().interrupt();
       throw new ProviderUnavailable(PROVIDER, operation, 0, null, "interrupted while waiting", null);
     }

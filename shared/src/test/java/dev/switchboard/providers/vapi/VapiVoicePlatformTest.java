@@ -16,6 +16,13 @@ import dev.switchboard.providers.VoicePlatform.TwilioImport;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.FakeVapiNumber;
 import dev.switchboard.testing.fake.Fault;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -206,6 +213,49 @@ class VapiVoicePlatformTest {
         "VAPI_API_KEY", FakeVapi.DEFAULT_API_KEY, "VAPI_API_BASE_URL", deadUrl)));
 
     assertEquals(0, assertThrows(ProviderUnavailable.class, unreachable::listNumbers).status());
+  }
+
+  @Test
+  void aVapiThatSendsHeadersThenStalls_isUnavailable_withinConnectPlusReadTimeout() throws Exception {
+    try (ServerSocket stalling = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> stallAfterHeaders(stalling));
+      server.setDaemon(true);
+      server.start();
+      VapiVoicePlatform platform = VapiVoicePlatform.from(Settings.of(Map.of(
+          "VAPI_API_KEY", FakeVapi.DEFAULT_API_KEY,
+          "VAPI_API_BASE_URL", "http://127.0.0.1:" + stalling.getLocalPort(),
+          "PROVIDER_CONNECT_TIMEOUT_MS", "200",
+          "PROVIDER_READ_TIMEOUT_MS", "300")));
+
+      long start = System.nanoTime();
+      ProviderUnavailable e = assertThrows(ProviderUnavailable.class, platform::listNumbers);
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(0, e.status());
+      assertTrue(tookMs < 1500, "gave up after " + tookMs + " ms");
+    }
+  }
+
+  /** Answers the first request with headers and one byte of a 1000-byte body, then nothing. */
+  private static void stallAfterHeaders(ServerSocket server) {
+    try (Socket socket = server.accept()) {
+      InputStream in = socket.getInputStream();
+      int matched = 0;
+      while (matched < 4) {
+        int b = in.read();
+        if (b < 0) {
+          return;
+        }
+        matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n["
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Thread.sleep(3_000);
+    } catch (IOException | InterruptedException ignored) {
+      // the test is over
+    }
   }
 
   @Test
