@@ -18,6 +18,7 @@ public enum ErrorCode {
   IDEMPOTENCY_CONFLICT(409, "idempotency_conflict"),
   REQUEST_IN_PROGRESS(409, "request_in_progress"),
   TELEPHONY_ACCOUNT_UNAVAILABLE(409, "telephony_account_unavailable"),
+  NO_NUMBERS_AVAILABLE(409, "no_numbers_available"),
   PAYLOAD_TOO_LARGE(413, "payload_too_large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
   INTERNAL(500, "internal_error"),

@@ -5,6 +5,7 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
 import dev.switchboard.log.Log;
+import dev.switchboard.providers.ProviderException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,20 +18,29 @@ public final class ApiResponses {
   private ApiResponses() {}
 
   public static APIGatewayV2HTTPResponse json(int status, Object body) {
+    return rawJson(status, Json.write(body));
+  }
+
+  public static APIGatewayV2HTTPResponse rawJson(int status, String body) {
     return APIGatewayV2HTTPResponse.builder()
         .withStatusCode(status)
         .withHeaders(HEADERS)
-        .withBody(Json.write(body))
+        .withBody(body)
         .withIsBase64Encoded(false)
         .build();
   }
 
   public static APIGatewayV2HTTPResponse error(SwitchboardException e) {
+    return json(e.code().status(), Map.of("error", errorFields(e)));
+  }
+
+  /** The inside of the envelope: code, message, then the extra fields. */
+  public static Map<String, Object> errorFields(SwitchboardException e) {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", e.code().wire());
     error.put("message", e.getMessage());
     error.putAll(e.details());
-    return json(e.code().status(), Map.of("error", error));
+    return error;
   }
 
   /**
@@ -45,6 +55,12 @@ public final class ApiResponses {
         LOG.error("request.failed", e, "requestId", requestId, "code", e.code().wire());
       }
       return error(e);
+    } catch (ProviderException e) {
+      LOG.error("request.provider_failed", e, "requestId", requestId, "provider", e.provider(),
+          "status", e.status());
+      return error(new SwitchboardException(ErrorCode.PROVIDER_ERROR,
+          "the " + e.provider() + " service did not answer as expected; try again",
+          Map.of("provider", e.provider())));
     } catch (RuntimeException e) {
       LOG.error("request.crashed", e, "requestId", requestId);
       Map<String, Object> details = requestId.isEmpty() ? Map.of() : Map.of("requestId", requestId);

@@ -88,6 +88,19 @@ public final class Credentials {
     }
   }
 
+  /** Every Vapi phone id the dropdown knows (BYOC numbers are imported into Vapi too). */
+  public List<String> vapiPhoneIds(Connection tx) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement ps = tx.prepareStatement(
+        "SELECT metadata ->> 'vapiPhoneId' FROM org_credentials WHERE metadata ->> 'vapiPhoneId' IS NOT NULL");
+         ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+    }
+    return ids;
+  }
+
   static String managedName(String direction) {
     return "Managed (" + direction + ")";
   }

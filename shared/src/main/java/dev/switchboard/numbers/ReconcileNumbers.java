@@ -1,0 +1,156 @@
+package dev.switchboard.numbers;
+
+import dev.switchboard.db.Database;
+import dev.switchboard.domain.NumberStatus;
+import dev.switchboard.json.Json;
+import dev.switchboard.log.Log;
+import dev.switchboard.numbers.Subaccounts.StoredSubaccount;
+import dev.switchboard.providers.ProviderException;
+import dev.switchboard.providers.Telephony;
+import dev.switchboard.providers.VoicePlatform;
+import dev.switchboard.providers.VoicePlatform.ImportedNumber;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The scheduled safety net: finishes releases and undoes provisionings that a crash or a
+ * provider outage left unfinished (under a lease, so it is safe beside the API and beside
+ * another reconciler), and reports what it cannot repair: numbers held at Twilio or Vapi that
+ * no record accounts for, which cost money every month.
+ */
+public final class ReconcileNumbers {
+  private static final Log LOG = Log.of(ReconcileNumbers.class);
+  private static final int SUBACCOUNTS_PER_RUN = 200;
+
+  private final Database db;
+  private final Telephony telephony;
+  private final VoicePlatform voice;
+  private final NumberSettings settings;
+  private final ManagedNumbers numbers = new ManagedNumbers();
+  private final Subaccounts subaccounts = new Subaccounts();
+  private final Credentials credentials = new Credentials();
+  private final IdempotencyKeys keys = new IdempotencyKeys();
+  private final UndoProvisioning undo;
+  private final ReleaseNumber release;
+
+  public ReconcileNumbers(Database db, Telephony telephony, VoicePlatform voice, NumberSettings settings,
+                          SagaHooks hooks) {
+    this.db = db;
+    this.telephony = telephony;
+    this.voice = voice;
+    this.settings = settings;
+    ManagedNumbers n = numbers;
+    this.undo = new UndoProvisioning(db, n, new dev.switchboard.wallet.Ledger(), keys,
+        new ProviderCleanup(db, n, telephony, voice, hooks));
+    this.release = new ReleaseNumber(db, telephony, voice, settings, hooks);
+  }
+
+  /**
+   * One run. {@code timeLeft} answers false when the function is near its timeout: the run
+   * stops taking new work and reports what it did.
+   */
+  public Map<String, Object> run(boolean dryRun, BooleanSupplier timeLeft) {
+    int finishedReleases = 0;
+    int finishedProvisionings = 0;
+    List<Map<String, Object>> errors = new ArrayList<>();
+    List<Map<String, Object>> pending = new ArrayList<>();
+
+    if (dryRun) {
+      for (ManagedNumber n : db.inTransaction(tx -> numbers.unfinished(tx, settings.reconcileBatch()))) {
+        pending.add(Json.obj("numberId", n.id().toString(), "status", n.status().wire(),
+            "pendingSteps", n.pendingSteps()));
+      }
+    } else {
+      List<UUID> leased = db.inTransaction(tx -> numbers.leaseUnfinished(tx, settings.reconcileBatch(), settings.lease()));
+      for (UUID id : leased) {
+        ManagedNumber n = db.inTransaction(tx -> numbers.find(tx, id)).orElseThrow();
+        if (!timeLeft.getAsBoolean()) {
+          db.inTransaction(tx -> {
+            numbers.releaseLease(tx, id);
+            return null;
+          });
+          continue;
+        }
+        try {
+          if (n.status() == NumberStatus.RELEASING) {
+            if (release.resume(n)) {
+              finishedReleases++;
+              LOG.info("reconcile.release.finished", "numberId", id);
+            } else {
+              LOG.warn("reconcile.release.pending", "numberId", id, "attempts", n.attempts() + 1);
+              errors.add(Json.obj("numberId", id.toString(), "status", "releasing",
+                  "pendingSteps", reload(id).pendingSteps()));
+            }
+          } else if (n.status() == NumberStatus.PROVISIONING) {
+            boolean done = undo.undo(id, n.failedStep().orElse("interrupted"), UndoProvisioning.providerError(
+                "provisioning was interrupted; the charge was refunded"), false);
+            if (done) {
+              finishedProvisionings++;
+              LOG.info("reconcile.provisioning.undone", "numberId", id);
+            } else {
+              LOG.warn("reconcile.provisioning.pending", "numberId", id, "attempts", n.attempts() + 1);
+              errors.add(Json.obj("numberId", id.toString(), "status", "provisioning",
+                  "pendingSteps", reload(id).pendingSteps()));
+            }
+          }
+        } catch (RuntimeException e) {
+          // one bad number must not stop the rest; the lease lapses and the next run retries it
+          LOG.error("reconcile.number.failed", e, "numberId", id);
+          errors.add(Json.obj("numberId", id.toString(), "error", e.getClass().getSimpleName()));
+        }
+      }
+      db.inTransaction(keys::purgeExpired);
+    }
+
+    List<Map<String, Object>> orphans = timeLeft.getAsBoolean() ? findOrphans(errors) : List.of();
+    for (Map<String, Object> orphan : orphans) {
+      LOG.warn("reconcile.orphan", "provider", orphan.get("provider"), "sid", orphan.get("sid"),
+          "phoneNumber", orphan.get("phoneNumber"));
+    }
+    return Json.obj(
+        "dryRun", dryRun,
+        "finishedReleases", finishedReleases,
+        "finishedProvisionings", finishedProvisionings,
+        "pending", dryRun ? pending : null,
+        "orphans", orphans,
+        "errors", errors);
+  }
+
+  /** Numbers the providers hold that no record accounts for. */
+  private List<Map<String, Object>> findOrphans(List<Map<String, Object>> errors) {
+    Set<String> accounted = new HashSet<>(db.inTransaction(numbers::accountedProviderIds));
+    accounted.addAll(db.inTransaction(credentials::vapiPhoneIds));
+    List<Map<String, Object>> orphans = new ArrayList<>();
+    for (StoredSubaccount s : db.inTransaction(tx -> subaccounts.all(tx, SUBACCOUNTS_PER_RUN))) {
+      try {
+        for (Telephony.OwnedNumber owned : telephony.listOwned(s.accountSid())) {
+          if (!accounted.contains(owned.sid()) && !accounted.contains(owned.phoneNumber().value())) {
+            orphans.add(Json.obj("provider", "twilio", "orgId", s.orgId().toString(), "accountSid", s.accountSid(),
+                "sid", owned.sid(), "phoneNumber", owned.phoneNumber().value()));
+          }
+        }
+      } catch (ProviderException e) {
+        errors.add(Json.obj("provider", "twilio", "accountSid", s.accountSid(), "error", e.getMessage()));
+      }
+    }
+    try {
+      for (ImportedNumber imported : voice.listNumbers()) {
+        if (!accounted.contains(imported.id())) {
+          orphans.add(Json.obj("provider", "vapi", "id", imported.id(), "phoneNumber", imported.number().value()));
+        }
+      }
+    } catch (ProviderException e) {
+      errors.add(Json.obj("provider", "vapi", "error", e.getMessage()));
+    }
+    return orphans;
+  }
+
+  private ManagedNumber reload(UUID id) {
+    return db.inTransaction(tx -> numbers.find(tx, id)).orElseThrow();
+  }
+}

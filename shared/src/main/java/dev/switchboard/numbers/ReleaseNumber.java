@@ -1,0 +1,111 @@
+package dev.switchboard.numbers;
+
+import dev.switchboard.db.Database;
+import dev.switchboard.domain.E164Number;
+import dev.switchboard.domain.NumberStatus;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.http.Answer;
+import dev.switchboard.json.Json;
+import dev.switchboard.log.Log;
+import dev.switchboard.org.Organizations;
+import dev.switchboard.providers.Telephony;
+import dev.switchboard.providers.VoicePlatform;
+import java.util.UUID;
+
+/**
+ * DELETE /phone-numbers/{id}: the six steps of the seed, in a form that survives any failure.
+ * <ol>
+ *   <li>One transaction: 'releasing'; delete the inbound mapping, this number's (and only this
+ *       number's) org_credentials row, and unlink its agents. It leaves the dropdown at once.</li>
+ *   <li>Release from Vapi, then from Twilio; each step recorded; a 404 means already done.</li>
+ *   <li>'released' with released_at.</li>
+ * </ol>
+ * A provider failure leaves 'releasing' with the pending steps (answer 202); the next DELETE or
+ * the reconciler resumes where it stopped. Nothing is swallowed.
+ */
+public final class ReleaseNumber {
+  private static final Log LOG = Log.of(ReleaseNumber.class);
+
+  private final Database db;
+  private final NumberSettings settings;
+  private final Organizations organizations = new Organizations();
+  private final ManagedNumbers numbers = new ManagedNumbers();
+  private final Credentials credentials = new Credentials();
+  private final ProviderCleanup cleanup;
+
+  public ReleaseNumber(Database db, Telephony telephony, VoicePlatform voice, NumberSettings settings,
+                       SagaHooks hooks) {
+    this.db = db;
+    this.settings = settings;
+    this.cleanup = new ProviderCleanup(db, numbers, telephony, voice, hooks);
+  }
+
+  /** What step 1 found: work to do under our lease, or another worker busy with it. */
+  private record Claim(ManagedNumber number, boolean ours) {}
+
+  public Answer release(OrgId orgId, UUID numberId) {
+    Claim claim = db.inTransaction(tx -> {
+      organizations.require(tx, orgId);
+      ManagedNumber n = numbers.lockOfOrg(tx, orgId, numberId)
+          .orElseThrow(() -> SwitchboardException.notFound("phone number"));
+      switch (n.status()) {
+        case ACTIVE:
+          numbers.markReleasing(tx, n.id(), settings.lease());
+          numbers.deleteMapping(tx, n.id());
+          credentials.deleteManaged(tx, n.id());
+          numbers.unlinkAgents(tx, n);
+          LOG.info("release.started", "numberId", n.id(), "orgId", orgId);
+          return new Claim(numbers.find(tx, n.id()).orElseThrow(), true);
+        case RELEASING:
+          return new Claim(n, numbers.tryLease(tx, n.id(), settings.lease()));
+        case PROVISIONING:
+          throw new SwitchboardException(ErrorCode.REQUEST_IN_PROGRESS,
+              "the number is still being provisioned; try again shortly");
+        default:
+          throw SwitchboardException.notFound("phone number");
+      }
+    });
+    if (!claim.ours()) {
+      // another request or the reconciler is releasing it right now: not a failure
+      return releasing(claim.number());
+    }
+    return finish(claim.number());
+  }
+
+  /** Resumes a release under a lease the caller holds (the reconciler). True when released. */
+  boolean resume(ManagedNumber n) {
+    return finish(n).status() == 200;
+  }
+
+  private Answer finish(ManagedNumber n) {
+    ProviderCleanup.Result result = cleanup.cleanUp(n, false);
+    if (!result.done()) {
+      ManagedNumber pending = db.inTransaction(tx -> {
+        numbers.recordFailure(tx, n.id(), result.pendingSteps().get(0),
+            result.failure().map(Throwable::getMessage).orElse("pending"));
+        return numbers.find(tx, n.id()).orElseThrow();
+      });
+      LOG.warn("release.pending", "numberId", n.id(), "pendingSteps", result.pendingSteps());
+      return releasing(pending);
+    }
+    db.inTransaction(tx -> {
+      numbers.markReleased(tx, n.id());
+      return null;
+    });
+    LOG.info("release.done", "numberId", n.id());
+    return Answer.of(200, Json.obj(
+        "id", n.id().toString(),
+        "phoneNumber", n.phoneNumber().map(E164Number::value).orElse(null),
+        "status", NumberStatus.RELEASED.wire()));
+  }
+
+  private static Answer releasing(ManagedNumber n) {
+    return Answer.of(202, Json.obj(
+        "id", n.id().toString(),
+        "phoneNumber", n.phoneNumber().map(E164Number::value).orElse(null),
+        "status", NumberStatus.RELEASING.wire(),
+        "pendingSteps", n.pendingSteps()));
+  }
+}

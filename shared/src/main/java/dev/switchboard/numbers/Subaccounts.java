@@ -1,0 +1,104 @@
+package dev.switchboard.numbers;
+
+import dev.switchboard.domain.Country;
+import dev.switchboard.domain.OrgId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The SQL of twilio_subaccounts and their regulatory addresses. Tokens are stored encrypted. */
+public final class Subaccounts {
+
+  /** An org's subaccount as stored; the token stays encrypted until it is needed. */
+  public record StoredSubaccount(UUID id, OrgId orgId, String accountSid, String encryptedToken, String status) {
+    public boolean isActive() {
+      return "active".equals(status);
+    }
+
+    @Override
+    public String toString() {
+      return "StoredSubaccount[" + accountSid + ", " + status + "]";
+    }
+  }
+
+  public Optional<StoredSubaccount> find(Connection tx, OrgId orgId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts WHERE org_id = ?
+        """)) {
+      ps.setObject(1, orgId.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * Records a new subaccount; if a concurrent request recorded one first, keeps that one and
+   * returns it (the caller's own then holds nothing and is reported as surplus).
+   */
+  public StoredSubaccount insertOrGet(Connection tx, OrgId orgId, String accountSid, String encryptedToken,
+                                      String friendlyName) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name)
+        VALUES (?, ?, ?, ?)
+        ON CONFLICT (org_id) DO NOTHING
+        """)) {
+      ps.setObject(1, orgId.value());
+      ps.setString(2, accountSid);
+      ps.setString(3, encryptedToken);
+      ps.setString(4, friendlyName);
+      ps.executeUpdate();
+    }
+    return find(tx, orgId).orElseThrow();
+  }
+
+  /** Every subaccount, for the reconciler's orphan check. */
+  public List<StoredSubaccount> all(Connection tx, int limit) throws SQLException {
+    List<StoredSubaccount> out = new ArrayList<>();
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts
+         WHERE status = 'active' ORDER BY created_at LIMIT ?
+        """)) {
+      ps.setInt(1, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(map(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  public Optional<String> addressSid(Connection tx, UUID subaccountId, Country country) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement(
+        "SELECT address_sid FROM twilio_addresses WHERE subaccount_id = ? AND iso_country = ?")) {
+      ps.setObject(1, subaccountId);
+      ps.setString(2, country.wire());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  public void insertAddress(Connection tx, UUID subaccountId, Country country, String addressSid) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        INSERT INTO twilio_addresses (subaccount_id, iso_country, address_sid) VALUES (?, ?, ?)
+        ON CONFLICT (subaccount_id, iso_country) DO NOTHING
+        """)) {
+      ps.setObject(1, subaccountId);
+      ps.setString(2, country.wire());
+      ps.setString(3, addressSid);
+      ps.executeUpdate();
+    }
+  }
+
+  private static StoredSubaccount map(ResultSet rs) throws SQLException {
+    return new StoredSubaccount(rs.getObject("id", UUID.class), new OrgId(rs.getObject("org_id", UUID.class)),
+        rs.getString("account_sid"), rs.getString("auth_token_encrypted"), rs.getString("status"));
+  }
+}
