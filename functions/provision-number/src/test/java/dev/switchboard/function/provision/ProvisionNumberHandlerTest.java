@@ -1,0 +1,598 @@
+package dev.switchboard.function.provision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.switchboard.config.Settings;
+import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseUrl;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.numbers.ListNumbers;
+import dev.switchboard.numbers.NumberSettings;
+import dev.switchboard.numbers.ReconcileNumbers;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.providers.twilio.TwilioTelephony;
+import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.fake.FakeTwilio;
+import dev.switchboard.testing.fake.FakeVapi;
+import dev.switchboard.testing.fake.Fault;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** POST /phone-numbers and GET /phone-numbers/available, fed the events/ files. */
+class ProvisionNumberHandlerTest {
+  static final UUID ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final long BALANCE = 5000;
+
+  private ProviderWorld world;
+  private ProvisionNumberHandler handler;
+  private UUID outboundAgent;
+
+  @BeforeEach
+  void setUp() {
+    world = new ProviderWorld();
+    world.db.update("INSERT INTO organizations (id, name) VALUES (?, 'Acme Dental')", ORG);
+    world.db.credit(ORG, BALANCE, "adjustment", "opening balance");
+    world.db.agentWithAssistant(ORG, "inbound", "asst_inbound_1");
+    outboundAgent = world.db.agent(ORG, "outbound");
+    handler = handler(SagaHooks.NONE);
+  }
+
+  @AfterEach
+  void tearDown() {
+    world.close();
+  }
+
+  private ProvisionNumberHandler handler(SagaHooks hooks) {
+    return new ProvisionNumberHandler(Settings.of(world.settings()), hooks);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static APIGatewayV2HTTPEvent provisionEvent(String body, String idempotencyKey) {
+    APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent("events/provision-number.json");
+    e.setBody(body);
+    if (idempotencyKey == null) {
+      e.getHeaders().remove("idempotency-key");
+    } else {
+      e.getHeaders().put("idempotency-key", idempotencyKey);
+    }
+    return e;
+  }
+
+  static String body(String direction) {
+    return "{\"country\":\"US\",\"numberType\":\"local\",\"areaCode\":\"415\",\"direction\":\"" + direction + "\"}";
+  }
+
+  private APIGatewayV2HTTPResponse post(String body) {
+    return handler.handleRequest(provisionEvent(body, null), null);
+  }
+
+  private static JsonObject json(APIGatewayV2HTTPResponse r) {
+    return Json.parseObject(r.getBody());
+  }
+
+  private static JsonObject error(APIGatewayV2HTTPResponse r, int status, String code) {
+    assertEquals(status, r.getStatusCode(), r.getBody());
+    JsonObject error = json(r).object("error");
+    assertEquals(code, error.string("code"), r.getBody());
+    assertNotNull(error.string("message"));
+    return error;
+  }
+
+  private List<Object> dropdown() {
+    Database db = new Database(DatabaseUrl.parse(world.db.jdbcUrl()));
+    try {
+      return List.copyOf(new ListNumbers(db).list(new OrgId(ORG)));
+    } finally {
+      db.closeIdleConnections();
+    }
+  }
+
+  /** Money and numbers are where they were: nothing charged, nothing held, nothing listed. */
+  private void assertNothingChanged() {
+    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    assertEquals(0, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(0, world.vapi.successCount(FakeVapi.CREATE));
+    assertEquals(0, world.db.count("SELECT count(*) FROM org_credentials"));
+    world.assertInvariant9();
+  }
+
+  /** After a failed provisioning: refunded, nothing held at the providers, the record 'failed'. */
+  private void assertUndone() {
+    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    assertEquals(List.of(), world.twilio.heldNumbers(), "numbers still held at Twilio");
+    assertEquals(List.of(), world.vapi.numbers(), "numbers still imported at Vapi");
+    assertEquals(0, world.db.count("SELECT count(*) FROM org_credentials"));
+    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status <> 'failed'"));
+    world.assertInvariant9();
+  }
+
+  // --------------------------------------------------------------- happy paths
+
+  @Test
+  void provision_inbound_buysInTheOrgsSubaccount_importsIntoVapi_andListsIt() {
+    APIGatewayV2HTTPResponse r = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/provision-number.json"), null);
+
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    JsonObject body = json(r);
+    assertEquals("inbound", body.string("direction"));
+    assertEquals("active", body.string("status"));
+    assertEquals("US", body.string("countryCode"));
+    assertEquals("local", body.string("numberType"));
+    String phone = body.string("phoneNumber");
+    assertTrue(phone.startsWith("+1415"), phone);
+
+    // Twilio: a subaccount for the org, named after it, holding the number
+    var account = world.db.row("SELECT account_sid, auth_token_encrypted, friendly_name FROM twilio_subaccounts WHERE org_id = ?", ORG);
+    assertTrue(account.get("friendly_name").toString().startsWith("Acme Dental"));
+    assertEquals(List.of(phone), world.twilio.numbersHeldBy(account.get("account_sid").toString()).stream()
+        .map(FakeTwilio.HeldNumber::phoneNumber).toList());
+    // the token is stored encrypted, and Vapi received the real one
+    String token = world.twilio.account(account.get("account_sid").toString()).orElseThrow().authToken();
+    assertFalse(account.get("auth_token_encrypted").toString().contains(token));
+    assertEquals(token, world.vapi.twilioAuthTokenSentFor(phone).orElseThrow());
+    // Vapi: imported, answered by the inbound agent's assistant
+    var imported = world.vapi.number(phone).orElseThrow();
+    assertEquals(body.string("vapiPhoneId"), imported.id());
+    assertEquals("asst_inbound_1", imported.assistantId());
+
+    // the record, the dropdown, the mapping, the agents and the money
+    assertEquals(1, world.db.count("SELECT count(*) FROM phone_number_mapping WHERE phone_number = ?", phone));
+    assertEquals(body.string("vapiPhoneId"),
+        world.db.row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
+    assertEquals(1, dropdown().size());
+    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    assertEquals("managed", world.db.row("SELECT telephony_mode FROM organizations WHERE id = ?", ORG).get("telephony_mode"));
+    world.assertInvariant9();
+  }
+
+  @Test
+  void provision_outboundBesideInbound_bothAppearInTheDropdown_andOutboundBecomesTheCallerId() {
+    assertEquals(201, post(body("inbound")).getStatusCode());
+    APIGatewayV2HTTPResponse outbound = post(body("outbound"));
+
+    assertEquals(201, outbound.getStatusCode(), outbound.getBody());
+    assertEquals(2, dropdown().size());
+    assertEquals(json(outbound).string("vapiPhoneId"),
+        world.db.row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
+    assertEquals(1, world.db.count("SELECT count(*) FROM twilio_subaccounts"));
+    assertEquals(BALANCE - 2000, world.db.balance(ORG));
+    world.assertInvariant9();
+  }
+
+  @Test
+  void provision_gb_needsAnAddress_createdOnceAndReused() {
+    String withoutAddress = "{\"country\":\"GB\",\"direction\":\"inbound\"}";
+    error(post(withoutAddress), 400, "address_required");
+    assertNothingChanged();
+
+    String withAddress = "{\"country\":\"GB\",\"direction\":\"inbound\",\"address\":{\"customerName\":\"Acme Dental Ltd\","
+        + "\"street\":\"1 High Street\",\"city\":\"London\",\"region\":\"London\",\"postalCode\":\"EC1A 1AA\",\"isoCountry\":\"GB\"}}";
+    APIGatewayV2HTTPResponse first = post(withAddress);
+    assertEquals(201, first.getStatusCode(), first.getBody());
+    assertTrue(json(first).string("phoneNumber").startsWith("+44"));
+
+    // the second GB number reuses the stored address, even without one in the body
+    APIGatewayV2HTTPResponse second = post("{\"country\":\"GB\",\"direction\":\"outbound\"}");
+    assertEquals(201, second.getStatusCode(), second.getBody());
+    assertEquals(1, world.twilio.successCount(FakeTwilio.CREATE_ADDRESS));
+  }
+
+  @Test
+  void provision_tollFree() {
+    APIGatewayV2HTTPResponse r = post("{\"country\":\"US\",\"numberType\":\"toll_free\",\"direction\":\"outbound\"}");
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    assertEquals("toll_free", json(r).string("numberType"));
+  }
+
+  // ------------------------------------------------------------------ refusals
+
+  @Test
+  void provision_withoutFunds_is402_withRequiredAndBalance_andNothingIsBought() {
+    UUID poor = world.db.organization("Poor Co", 999);
+    APIGatewayV2HTTPEvent e = provisionEvent(body("inbound"), null);
+    e.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", poor.toString());
+
+    JsonObject error = error(handler.handleRequest(e, null), 402, "insufficient_funds");
+    assertEquals(1000, error.longValue("requiredPence"));
+    assertEquals(999, error.longValue("balancePence"));
+    assertEquals(999, world.db.balance(poor));
+    assertEquals(0, world.twilio.count(FakeTwilio.BUY));
+  }
+
+  @Test
+  void provision_secondNumberInOneDirection_is409() {
+    assertEquals(201, post(body("inbound")).getStatusCode());
+    error(post(body("inbound")), 409, "number_exists");
+    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+  }
+
+  @Test
+  void provision_managedInboundBesideAnActiveByocInbound_is409() {
+    world.db.byocCredential(ORG, "inbound", "+14155550111", "vapi-byoc-1");
+    error(post(body("inbound")), 409, "number_exists");
+    assertEquals(0, world.twilio.count(FakeTwilio.BUY));
+    assertEquals(BALANCE, world.db.balance(ORG));
+  }
+
+  @Test
+  void provision_badInput_is400NamingTheField_andNothingChanges() {
+    Map<String, String> cases = new HashMap<>();
+    cases.put("{\"country\":\"FR\"}", "country");
+    cases.put("{\"country\":\"US\",\"numberType\":\"mobile\"}", "numberType");
+    cases.put("{\"country\":\"US\",\"areaCode\":\"41\"}", "areaCode");
+    cases.put("{\"country\":\"US\",\"areaCode\":415}", "areaCode");
+    cases.put("{\"country\":\"GB\",\"areaCode\":\"207\"}", "areaCode");
+    cases.put("{\"country\":\"US\",\"direction\":\"sideways\"}", "direction");
+    cases.put("{\"country\":\"US\",\"colour\":\"blue\"}", "colour");
+    cases.put("{\"numberType\":\"local\"}", "country");
+    cases.put("{\"country\":\"GB\",\"address\":{\"customerName\":\"A\",\"street\":\"B\",\"city\":\"C\",\"region\":\"D\","
+        + "\"postalCode\":\"E\",\"isoCountry\":\"US\"}}", "address.isoCountry");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      JsonObject error = error(post(c.getKey()), 400, "invalid_request");
+      assertEquals(c.getValue(), error.string("field"), c.getKey());
+    }
+    for (String malformed : List.of("", "not json", "[1,2]", "{\"country\":\"US\",}", "{\"country\":\"US\",\"country\":\"GB\"}")) {
+      error(post(malformed), 400, "invalid_request");
+    }
+    error(post("{\"country\":\"" + "x".repeat(70_000) + "\"}"), 413, "payload_too_large");
+    assertNothingChanged();
+    assertEquals(0, world.twilio.journal().size());
+  }
+
+  @Test
+  void provision_withoutOrgClaim_is401_andForAnUnknownOrg_is404() {
+    APIGatewayV2HTTPEvent noClaim = provisionEvent(body("inbound"), null);
+    noClaim.getRequestContext().getAuthorizer().getJwt().getClaims().remove("org_id");
+    error(handler.handleRequest(noClaim, null), 401, "unauthorized");
+
+    APIGatewayV2HTTPEvent unknown = provisionEvent(body("inbound"), null);
+    unknown.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", UUID.randomUUID().toString());
+    error(handler.handleRequest(unknown, null), 404, "org_not_found");
+    assertNothingChanged();
+  }
+
+  // ------------------------------------------------------- failures, compensated
+
+  private void assertProviderFailure(APIGatewayV2HTTPResponse r, String failedStep) {
+    JsonObject error = error(r, 502, "provider_error");
+    assertEquals(failedStep, error.string("failedStep"));
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    assertUndone();
+  }
+
+  @Test
+  void provision_whenSubaccountCreationFails_refundsAndHoldsNothing() {
+    world.twilio.failAlways(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
+    assertProviderFailure(post(body("inbound")), "subaccount");
+  }
+
+  @Test
+  void provision_whenSearchFindsNothing_is409NoNumbersAvailable_refunded() {
+    world.twilio.clearInventory();
+    JsonObject error = error(post(body("inbound")), 409, "no_numbers_available");
+    assertEquals("search", error.string("failedStep"));
+    assertUndone();
+  }
+
+  @Test
+  void provision_whenSearchFails_refunds() {
+    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    assertProviderFailure(post(body("inbound")), "search");
+  }
+
+  @Test
+  void provision_whenPurchaseIsRejected_refunds() {
+    world.twilio.failAlways(FakeTwilio.BUY, Fault.status(400, "21404", "Trial accounts cannot buy numbers"));
+    assertProviderFailure(post(body("inbound")), "purchase");
+  }
+
+  @Test
+  void provision_whenPurchaseFails5xx_refundsAtOnce_andTheReconcilerSettlesIt() {
+    // a 5xx is an unknown outcome too: the purchase may have gone through
+    world.twilio.failNext(FakeTwilio.BUY, Fault.status(500));
+    assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
+  }
+
+  /**
+   * A call that got no answer may still land: the client is refunded at once, the record stays
+   * 'provisioning' and the reconciler's later look finds and releases whatever arrived.
+   */
+  private void assertRefundedNowAndUndoneByTheReconciler(APIGatewayV2HTTPResponse r, String failedStep) {
+    JsonObject error = error(r, 502, "provider_error");
+    assertEquals(failedStep, error.string("failedStep"));
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    assertEquals(BALANCE, world.db.balance(ORG), "refunded at once");
+    assertEquals("provisioning", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
+    world.assertInvariant9();
+
+    world.expireLeases();
+    Map<String, Object> summary = reconciler().run(false, () -> true);
+    assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), summary.toString());
+    assertUndone();
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached in 5 s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3);
+
+  @Test
+  void provision_whenPurchaseTimesOut_refundsAtOnce_andTheReconcilerSettlesIt() {
+    world.twilio.failNext(FakeTwilio.BUY, Fault.delay(PAST_TIMEOUT));
+    assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
+  }
+
+  @Test
+  void provision_whenPurchaseTimesOutButLandsLater_theReconcilerFindsAndReleasesIt() {
+    world.twilio.failNext(FakeTwilio.BUY, Fault.lateSuccess(PAST_TIMEOUT));
+    APIGatewayV2HTTPResponse r = post(body("inbound"));
+    waitUntil(() -> world.twilio.heldNumbers().size() == 1);
+    assertRefundedNowAndUndoneByTheReconciler(r, "purchase");
+    assertEquals(1, world.twilio.successCount(FakeTwilio.RELEASE), "the late purchase was released");
+  }
+
+  @Test
+  void provision_whenTheConnectionDropsOnPurchase_refunds() {
+    world.twilio.failNext(FakeTwilio.BUY, Fault.drop());
+    assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
+  }
+
+  @Test
+  void provision_whenVapiImportFails_refunds_andTheReconcilerReleasesTheTwilioNumber() {
+    world.vapi.failNext(FakeVapi.CREATE, Fault.status(500));
+    assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "vapi_import");
+    assertEquals(1, world.twilio.successCount(FakeTwilio.RELEASE));
+  }
+
+  @Test
+  void provision_whenVapiImportTimesOutButLandsLater_deletesItAtVapiToo() {
+    world.vapi.failNext(FakeVapi.CREATE, Fault.lateSuccess(PAST_TIMEOUT));
+    APIGatewayV2HTTPResponse r = post(body("inbound"));
+    waitUntil(() -> world.vapi.numbers().size() == 1);
+    assertRefundedNowAndUndoneByTheReconciler(r, "vapi_import");
+    assertEquals(1, world.vapi.successCount(FakeVapi.DELETE));
+  }
+
+  @Test
+  void provision_whenTheFinalTransactionFails_undoesEverything() {
+    // a real database failure inside the final commit
+    world.db.update("""
+        CREATE FUNCTION fail_credential() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'injected failure'; END; $$""");
+    world.db.update("CREATE TRIGGER fail_credential BEFORE INSERT ON org_credentials FOR EACH ROW EXECUTE FUNCTION fail_credential()");
+    assertProviderFailure(post(body("inbound")), "activate");
+  }
+
+  @Test
+  void provision_whenProviderCleanupAlsoFails_staysRecorded_andTheReconcilerFinishesIt() {
+    world.vapi.failAlways(FakeVapi.CREATE, Fault.status(400, "bad-request", "number already imported"));
+    world.twilio.failAlways(FakeTwilio.RELEASE, Fault.status(500));
+
+    JsonObject error = error(post(body("inbound")), 502, "provider_error");
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    assertEquals(BALANCE, world.db.balance(ORG), "refunded at once, even before the clean-up is done");
+    assertEquals(1, world.twilio.heldNumbers().size(), "still held: Twilio refuses to release");
+    assertEquals("provisioning", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
+
+    world.twilio.heal();
+    world.expireLeases();
+    Map<String, Object> summary = reconciler().run(false, () -> true);
+
+    assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), summary.toString());
+    assertUndone();
+  }
+
+  // ---------------------------------------------------------- crash between steps
+
+  /** Thrown by a hook: the function dies here (an Error, which the saga does not catch). */
+  static final class Crash extends Error {
+    Crash(String step) {
+      super("crash after " + step);
+    }
+  }
+
+  private ReconcileNumbers reconciler() {
+    Settings s = Settings.of(world.settings());
+    return new ReconcileNumbers(new Database(DatabaseUrl.parse(world.db.jdbcUrl())), TwilioTelephony.from(s),
+        VapiVoicePlatform.from(s), NumberSettings.from(s), SagaHooks.NONE);
+  }
+
+  @Test
+  void provision_whenTheFunctionDiesBetweenAnyTwoSteps_theReconcilerRefundsAndReleases() {
+    for (String step : List.of("charged", "subaccount", "purchase", "vapi_import")) {
+      handler = handler(s -> {
+        if (s.equals(step)) {
+          throw new Crash(s);
+        }
+      });
+      assertThrows(Crash.class, () -> post(body("inbound")), step);
+      assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged before the crash at " + step);
+      world.assertInvariant9();
+
+      world.expireLeases();
+      Map<String, Object> summary = reconciler().run(false, () -> true);
+      assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), step + ": " + summary);
+      assertUndone();
+    }
+  }
+
+  @Test
+  void provision_retriedWithTheSameKeyAfterACrash_settlesAndAnswersRefunded() {
+    handler = handler(s -> {
+      if (s.equals("purchase")) {
+        throw new Crash(s);
+      }
+    });
+    assertThrows(Crash.class, () -> handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null));
+    handler = handler(SagaHooks.NONE);
+
+    error(handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null), 409, "request_in_progress");
+    world.expireLeases();
+    JsonObject error = error(handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null), 502, "provider_error");
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    assertUndone();
+  }
+
+  @Test
+  void provision_whenTheFunctionDiesAfterTheFinalCommit_aRetryReplaysTheSuccess() {
+    handler = handler(s -> {
+      if (s.equals("vapi_import")) {
+        // the database connection is killed mid-flow: the next transaction reconnects
+        world.db.killOtherConnections();
+      }
+    });
+    APIGatewayV2HTTPResponse first = handler.handleRequest(provisionEvent(body("inbound"), "key-after"), null);
+    assertEquals(201, first.getStatusCode(), first.getBody());
+
+    APIGatewayV2HTTPResponse retry = handler(SagaHooks.NONE).handleRequest(provisionEvent(body("inbound"), "key-after"), null);
+    assertEquals(201, retry.getStatusCode());
+    assertEquals(first.getBody(), retry.getBody());
+    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+  }
+
+  // ------------------------------------------------------- idempotency and races
+
+  @Test
+  void provision_retriedWithTheSameKey_buysOnce_andAnswersTheSame() {
+    APIGatewayV2HTTPResponse first = handler.handleRequest(provisionEvent(body("inbound"), "key-1"), null);
+    APIGatewayV2HTTPResponse second = handler.handleRequest(provisionEvent(body("inbound"), "key-1"), null);
+
+    assertEquals(201, first.getStatusCode());
+    assertEquals(201, second.getStatusCode());
+    assertEquals(first.getBody(), second.getBody());
+    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+
+    error(handler.handleRequest(provisionEvent(body("outbound"), "key-1"), null), 409, "idempotency_conflict");
+  }
+
+  @Test
+  void provision_retriedWhileTheFirstIsRunning_is409RequestInProgress() throws Exception {
+    CountDownLatch inSaga = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ProvisionNumberHandler slow = handler(s -> {
+      if (s.equals("purchase")) {
+        inSaga.countDown();
+        await(release);
+      }
+    });
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<APIGatewayV2HTTPResponse> first = pool.submit(() -> slow.handleRequest(provisionEvent(body("inbound"), "key-2"), null));
+      assertTrue(inSaga.await(10, TimeUnit.SECONDS));
+      error(handler.handleRequest(provisionEvent(body("inbound"), "key-2"), null), 409, "request_in_progress");
+      release.countDown();
+      assertEquals(201, first.get(10, TimeUnit.SECONDS).getStatusCode());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void provision_tenConcurrentRequests_buyExactlyOnce_andChargeOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    List<Future<APIGatewayV2HTTPResponse>> results = new ArrayList<>();
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      for (int i = 0; i < 10; i++) {
+        String key = "race-" + i;
+        results.add(pool.submit(() -> {
+          go.await();
+          return handler.handleRequest(provisionEvent(body("inbound"), key), null);
+        }));
+      }
+      go.countDown();
+      int created = 0;
+      int conflicts = 0;
+      for (Future<APIGatewayV2HTTPResponse> f : results) {
+        int status = f.get(30, TimeUnit.SECONDS).getStatusCode();
+        if (status == 201) created++;
+        if (status == 409) conflicts++;
+      }
+      assertEquals(1, created);
+      assertEquals(9, conflicts);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    world.assertInvariant9();
+  }
+
+  // ------------------------------------------------------------------- search
+
+  @Test
+  void search_listsAvailableNumbers_underThePlatformAccount() {
+    APIGatewayV2HTTPResponse r = handler.handleRequest(
+        EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json"), null);
+    assertEquals(200, r.getStatusCode(), r.getBody());
+    List<Object> numbers = json(r).list("numbers");
+    assertFalse(numbers.isEmpty());
+    assertTrue(numbers.size() <= 5);
+    assertTrue(((Map<?, ?>) numbers.get(0)).get("phoneNumber").toString().startsWith("+1415"));
+    assertEquals(0, world.db.count("SELECT count(*) FROM twilio_subaccounts"), "a search creates no subaccount");
+  }
+
+  @Test
+  void search_rejectsBadQueries_andReportsProviderFailureAs502() {
+    for (Map<String, String> q : List.of(Map.of("country", "FR"), Map.of("country", "US", "limit", "21"),
+        Map.of("country", "US", "limit", "0"), Map.of("country", "US", "areaCode", "4155"),
+        Map.of("country", "US", "evil", "1"), Map.<String, String>of())) {
+      APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json");
+      e.setQueryStringParameters(new HashMap<>(q));
+      error(handler.handleRequest(e, null), 400, "invalid_request");
+    }
+    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(500));
+    error(handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json"), null),
+        502, "provider_error");
+  }
+}

@@ -1,0 +1,66 @@
+package dev.switchboard.function.reconcile;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.switchboard.config.Settings;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonException;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.numbers.NumberSettings;
+import dev.switchboard.numbers.ReconcileNumbers;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.providers.twilio.TwilioTelephony;
+import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.wiring.Platform;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The scheduled reconciler. Its event is an EventBridge schedule event, or any JSON object;
+ * {@code "dryRun": true} (at the top or in {@code detail}) only reports. Answers the summary.
+ */
+public final class ReconcileHandler implements RequestStreamHandler {
+  /** Stop taking new work this long before the function's timeout. */
+  private static final long SAFETY_MARGIN_MILLIS = 20_000;
+
+  private final ReconcileNumbers reconcile;
+
+  /** The Lambda runtime's constructor: everything built once per container. */
+  public ReconcileHandler() {
+    this(Settings.fromEnvironment(), SagaHooks.NONE);
+  }
+
+  public ReconcileHandler(Settings settings, SagaHooks hooks) {
+    this(new ReconcileNumbers(Platform.from(settings).database(), TwilioTelephony.from(settings),
+        VapiVoicePlatform.from(settings), NumberSettings.from(settings), hooks));
+  }
+
+  public ReconcileHandler(ReconcileNumbers reconcile) {
+    this.reconcile = reconcile;
+  }
+
+  @Override
+  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    boolean dryRun = dryRun(new String(input.readAllBytes(), StandardCharsets.UTF_8));
+    Map<String, Object> summary = reconcile.run(dryRun,
+        () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS);
+    output.write(Json.write(summary).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static boolean dryRun(String event) {
+    if (event.isBlank()) {
+      return false;
+    }
+    try {
+      JsonObject o = Json.parseObject(event);
+      return o.optBoolean("dryRun").orElse(false)
+          || o.optObject("detail").flatMap(d -> d.optBoolean("dryRun")).orElse(false);
+    } catch (JsonException e) {
+      // never guess: a mistyped dry run must not change anything
+      throw new IllegalArgumentException("the reconcile event must be a JSON object; " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.switchboard.function.release;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.config.Settings;
+import dev.switchboard.domain.Ids;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.http.ApiRequest;
+import dev.switchboard.http.ApiResponses;
+import dev.switchboard.numbers.NumberSettings;
+import dev.switchboard.numbers.ReleaseNumber;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.providers.twilio.TwilioTelephony;
+import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.wiring.Platform;
+import java.util.UUID;
+
+/** DELETE /phone-numbers/{id}: the six-step release. */
+public final class ReleaseNumberHandler
+    implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+  private final ReleaseNumber release;
+  private final String orgClaim;
+
+  /** The Lambda runtime's constructor: everything built once per container. */
+  public ReleaseNumberHandler() {
+    this(Settings.fromEnvironment(), SagaHooks.NONE);
+  }
+
+  public ReleaseNumberHandler(Settings settings, SagaHooks hooks) {
+    this(Platform.from(settings), settings, hooks);
+  }
+
+  private ReleaseNumberHandler(Platform platform, Settings settings, SagaHooks hooks) {
+    this(new ReleaseNumber(platform.database(), TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
+        NumberSettings.from(settings), hooks), platform.orgClaim());
+  }
+
+  public ReleaseNumberHandler(ReleaseNumber release, String orgClaim) {
+    this.release = release;
+    this.orgClaim = orgClaim;
+  }
+
+  @Override
+  public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    ApiRequest request = new ApiRequest(event);
+    return ApiResponses.handle(() -> {
+      if (!"DELETE".equals(request.method()) && !request.routeKey().startsWith("DELETE ")) {
+        throw SwitchboardException.notFound("route");
+      }
+      OrgId orgId = request.orgId(orgClaim);
+      // a malformed id cannot name any number: the same 404 as an unknown one
+      UUID numberId = request.pathParameter("id").flatMap(Ids::parseUuid)
+          .orElseThrow(() -> SwitchboardException.notFound("phone number"));
+      return release.release(orgId, numberId).toResponse();
+    }, request.requestId());
+  }
+}
