@@ -1,0 +1,225 @@
+package dev.switchboard.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP API on localhost: every {@code HttpApi} route of the template, each request turned
+ * into a payload 2.0 event for the route's function and the function's answer turned back
+ * into the HTTP response, as API Gateway does. Requests are served concurrently; each one
+ * runs in an execution environment of its function's pool.
+ *
+ * <p>Routes behind the JWT authorizer need a bearer token, as in AWS (401 otherwise); its
+ * claims are decoded but not verified, as in {@code sam local start-api}.
+ */
+final class ApiServer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** API Gateway's own limit on a request body (10 MB); our functions refuse far less. */
+  private static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+  private final LocalRun run;
+  private final List<HttpRoute> routes;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final PrintStream log;
+
+  private ApiServer(LocalRun run, HttpServer server, ExecutorService executor, PrintStream log) {
+    this.run = run;
+    this.routes = run.template().routes();
+    this.server = server;
+    this.executor = executor;
+    this.log = log;
+  }
+
+  static ApiServer start(LocalRun run, String host, int port, PrintStream log) {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 128);
+    } catch (IOException e) {
+      throw new UsageException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+          + "): is another server using it? choose another with --port");
+    }
+    ExecutorService executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "api-request");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    ApiServer api = new ApiServer(run, server, executor, log);
+    server.createContext("/", api::serve);
+    server.start();
+    return api;
+  }
+
+  String baseUrl() {
+    String host = server.getAddress().getHostString();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  List<HttpRoute> routes() {
+    return routes;
+  }
+
+  private void serve(HttpExchange exchange) throws IOException {
+    long started = System.nanoTime();
+    String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+    String rawPath = exchange.getRequestURI().getRawPath();
+    String path = java.net.URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+    int status;
+    String target = "-";
+    try (exchange) {
+      Optional<Match> match = match(method, path);
+      if (match.isEmpty()) {
+        status = send(exchange, 404, Map.of("content-type", "application/json"), "{\"message\":\"Not Found\"}");
+        return;
+      }
+      HttpRoute route = match.get().route();
+      target = route.functionId();
+      Optional<Map<String, String>> claims = Optional.empty();
+      if (route.authorized()) {
+        claims = Jwt.claims(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (claims.isEmpty()) {
+          status = send(exchange, 401, Map.of("content-type", "application/json",
+              "www-authenticate", "Bearer"), "{\"message\":\"Unauthorized\"}");
+          return;
+        }
+      }
+      byte[] body = readBody(exchange.getRequestBody());
+      if (body == null) {
+        status = send(exchange, 413, Map.of("content-type", "application/json"),
+            "{\"message\":\"Request Entity Too Large\"}");
+        return;
+      }
+      String requestId = HttpApiEvents.newRequestId();
+      HttpApiEvents.Request request = new HttpApiEvents.Request(method, rawPath,
+          exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body,
+          exchange.getRemoteAddress().getAddress().getHostAddress());
+      String event = HttpApiEvents.build(request, route, match.get().pathParameters(), claims, requestId,
+          Instant.now()).toString();
+      FunctionPool pool = run.pool(route.functionId()).orElseThrow();
+      FunctionProcess.Outcome outcome = pool.invoke(requestId, event);
+      status = respond(exchange, route, outcome);
+    } catch (RuntimeException e) {
+      log.println("local API error on " + method + " " + rawPath + ": " + e);
+      status = 500;
+    }
+    log.printf("%s %s -> %s %d (%d ms)%n", method, rawPath, target, status,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  private record Match(HttpRoute route, Map<String, String> pathParameters) {}
+
+  private Optional<Match> match(String method, String path) {
+    for (HttpRoute route : routes) { // most specific first
+      if (!route.anyMethod() && !route.method().equals(method)) {
+        continue;
+      }
+      Optional<Map<String, String>> parameters = route.match(path);
+      if (parameters.isPresent()) {
+        return Optional.of(new Match(route, parameters.get()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The function's answer as API Gateway maps a payload 2.0 response. */
+  private int respond(HttpExchange exchange, HttpRoute route, FunctionProcess.Outcome outcome) throws IOException {
+    switch (outcome.kind()) {
+      case RESULT:
+        break;
+      case TIMEOUT:
+        log.println(route.functionId() + ": " + outcome.text());
+        return send(exchange, 503, Map.of("content-type", "application/json"),
+            "{\"message\":\"Service Unavailable\"}");
+      default:
+        log.println(route.functionId() + " failed (" + outcome.kind() + "): " + ErrorDocuments.summary(outcome.text()));
+        return send(exchange, 500, Map.of("content-type", "application/json"),
+            "{\"message\":\"Internal Server Error\"}");
+    }
+    JsonNode result;
+    try {
+      result = JSON.readTree(outcome.text());
+    } catch (IOException e) {
+      log.println(route.functionId() + " answered something that is not JSON");
+      return send(exchange, 500, Map.of("content-type", "application/json"),
+          "{\"message\":\"Internal Server Error\"}");
+    }
+    if (result == null || !result.isObject() || !result.has("statusCode")) {
+      // payload 2.0: a result without statusCode is the body of a 200 JSON answer
+      return send(exchange, 200, Map.of("content-type", "application/json"), outcome.text());
+    }
+    int status = result.path("statusCode").asInt(500);
+    var headers = exchange.getResponseHeaders();
+    for (Iterator<Map.Entry<String, JsonNode>> it = result.path("headers").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> h = it.next();
+      headers.add(h.getKey(), h.getValue().asText());
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = result.path("multiValueHeaders").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> h = it.next();
+      h.getValue().forEach(v -> headers.add(h.getKey(), v.asText()));
+    }
+    result.path("cookies").forEach(c -> headers.add("set-cookie", c.asText()));
+    byte[] body = new byte[0];
+    JsonNode bodyNode = result.get("body");
+    if (bodyNode != null && !bodyNode.isNull()) {
+      boolean base64 = result.path("isBase64Encoded").asBoolean(false);
+      body = base64 ? Base64.getDecoder().decode(bodyNode.asText())
+          : bodyNode.asText().getBytes(StandardCharsets.UTF_8);
+    }
+    if (!headers.containsKey("content-type") && body.length > 0) {
+      headers.add("content-type", "application/json");
+    }
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+    return status;
+  }
+
+  private static int send(HttpExchange exchange, int status, Map<String, String> headers, String body)
+      throws IOException {
+    headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+    return status;
+  }
+
+  /** The body, or null when it is larger than API Gateway would accept. */
+  private static byte[] readBody(InputStream in) throws IOException {
+    byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    return bytes.length > MAX_BODY_BYTES ? null : bytes;
+  }
+
+  /** Stops accepting requests (waiting up to a second for those in flight). */
+  @Override
+  public void close() {
+    server.stop(1);
+    executor.shutdownNow();
+  }
+}

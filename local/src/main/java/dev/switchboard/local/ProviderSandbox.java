@@ -1,0 +1,31 @@
+package dev.switchboard.local;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A provider the runner can stand in for: its fake server from the test kit, speaking the
+ * provider's wire format, started only when the developer gave no credentials of their own.
+ */
+interface ProviderSandbox extends AutoCloseable {
+  /** "Twilio", as the announcement names it. */
+  String provider();
+
+  /** The settings whose presence means "use the real service". */
+  List<String> credentials();
+
+  /** The base-URL setting that points the function's SDK at a server. */
+  String baseUrlSetting();
+
+  /** The real service's URL, shown when the real one is used without a base URL of its own. */
+  String realUrl();
+
+  /** Starts the fake; the settings that point a function at it (fresh fake credentials). */
+  Map<String, String> start();
+
+  /** Where the fake listens, once started. */
+  String baseUrl();
+
+  @Override
+  void close();
+}
