@@ -1,0 +1,69 @@
+package dev.switchboard.function.wallet;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.config.Settings;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.error.ErrorCode;
+import dev.switchboard.error.SwitchboardException;
+import dev.switchboard.http.ApiRequest;
+import dev.switchboard.http.ApiResponses;
+import dev.switchboard.json.Json;
+import dev.switchboard.providers.stripe.StripeClients;
+import dev.switchboard.stripe.StripeTopUpCheckout;
+import dev.switchboard.wallet.TopUpCheckout;
+import dev.switchboard.wallet.TopUpSettings;
+import dev.switchboard.wallet.TopUpWallet;
+import dev.switchboard.wallet.WalletStatement;
+import dev.switchboard.wiring.Platform;
+import java.util.Optional;
+
+/** POST /wallet/top-ups and GET /wallet. */
+public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+  private final TopUpWallet topUp;
+  private final WalletStatement statement;
+  private final String orgClaim;
+
+  /** The Lambda runtime's constructor: everything built once per container. */
+  public WalletHandler() {
+    this(Platform.from(Settings.fromEnvironment()));
+  }
+
+  public WalletHandler(Platform platform) {
+    this(new TopUpWallet(platform.database(),
+            new StripeTopUpCheckout(StripeClients.from(platform.settings())),
+            TopUpSettings.from(platform.settings())),
+        new WalletStatement(platform.database()), platform.orgClaim());
+  }
+
+  public WalletHandler(TopUpWallet topUp, WalletStatement statement, String orgClaim) {
+    this.topUp = topUp;
+    this.statement = statement;
+    this.orgClaim = orgClaim;
+  }
+
+  @Override
+  public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    ApiRequest request = new ApiRequest(event);
+    return ApiResponses.handle(() -> {
+      OrgId org = request.orgId(orgClaim);
+      switch (request.routeKey()) {
+        case "POST /wallet/top-ups": {
+          TopUpCheckout.Session session =
+              topUp.start(org, request.jsonBody(), request.header("Idempotency-Key"));
+          return ApiResponses.json(201, Json.obj("checkoutUrl", session.url(), "sessionId", session.id()));
+        }
+        case "GET /wallet": {
+          var query = request.queryParameters();
+          return ApiResponses.json(200, statement.read(org, Optional.ofNullable(query.get("limit")),
+              Optional.ofNullable(query.get("cursor"))).toJson());
+        }
+        default:
+          throw new SwitchboardException(ErrorCode.METHOD_NOT_ALLOWED,
+              "this function answers POST /wallet/top-ups and GET /wallet");
+      }
+    }, request.requestId());
+  }
+}

@@ -1,0 +1,282 @@
+package dev.switchboard.function.wallet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.switchboard.config.Settings;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.fake.FakeStripe;
+import dev.switchboard.testing.fake.Fault;
+import dev.switchboard.wiring.Platform;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WalletHandlerTest {
+  /** The org the events/ files carry in their JWT claims. */
+  static final UUID EVENT_ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final String SUCCESS = "https://app.example.com/wallet?topup=success";
+  static final String CANCEL = "https://app.example.com/wallet?topup=cancelled";
+
+  private TestData db;
+  private FakeStripe stripe;
+  private WalletHandler handler;
+
+  @BeforeEach
+  void setUp() {
+    db = new TestData(EmbeddedDatabase.shared().freshDatabase());
+    stripe = new FakeStripe();
+    handler = handler(Map.of());
+  }
+
+  @AfterEach
+  void tearDown() {
+    stripe.close();
+    db.close();
+  }
+
+  private WalletHandler handler(Map<String, String> overrides) {
+    Map<String, String> env = new HashMap<>();
+    env.put("DATABASE_URL", db.jdbcUrl());
+    env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
+    env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
+    env.put("PROVIDER_READ_TIMEOUT_MS", "1500");
+    env.put("TOP_UP_SUCCESS_URL", SUCCESS);
+    env.put("TOP_UP_CANCEL_URL", CANCEL);
+    env.putAll(overrides);
+    return new WalletHandler(Platform.from(Settings.of(env)));
+  }
+
+  private void eventOrg() {
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+  }
+
+  private static APIGatewayV2HTTPEvent topUpEvent(String body) {
+    APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/wallet-top-up.json");
+    if (body != null) {
+      event.setBody(body);
+    }
+    return event;
+  }
+
+  private static APIGatewayV2HTTPEvent walletEvent(Map<String, String> query) {
+    APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/wallet-get.json");
+    event.setQueryStringParameters(new HashMap<>(query));
+    return event;
+  }
+
+  private JsonObject call(APIGatewayV2HTTPEvent event, int expectedStatus) {
+    var response = handler.handleRequest(event, null);
+    assertEquals(expectedStatus, response.getStatusCode(), response.getBody());
+    return Json.parseObject(response.getBody());
+  }
+
+  private String error(APIGatewayV2HTTPEvent event, int expectedStatus) {
+    return call(event, expectedStatus).object("error").string("code");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o) {
+    return (Map<String, Object>) o;
+  }
+
+  @Test
+  void topUp_createsACheckoutSessionAtStripe_withEverythingTheWebhookChecks() {
+    eventOrg();
+    JsonObject answer = call(topUpEvent(null), 201);
+
+    String sessionId = answer.string("sessionId");
+    assertTrue(answer.string("checkoutUrl").startsWith("https://checkout.stripe.com/"));
+    Map<String, Object> form = stripe.sessionForm(sessionId);
+    assertEquals("payment", form.get("mode"));
+    assertEquals(EVENT_ORG.toString(), form.get("client_reference_id"));
+    Map<String, Object> metadata = Map.of("type", "wallet_topup", "org_id", EVENT_ORG.toString(), "amount_pence", "5000");
+    assertEquals(metadata, form.get("metadata"));
+    Map<String, Object> intent = map(form.get("payment_intent_data"));
+    assertEquals(metadata, intent.get("metadata"));
+    assertEquals("off_session", intent.get("setup_future_usage"));
+    Map<String, Object> price = map(map(((List<?>) form.get("line_items")).get(0)).get("price_data"));
+    assertEquals("gbp", price.get("currency"));
+    assertEquals("5000", price.get("unit_amount"));
+    assertEquals(SUCCESS, form.get("success_url"));
+    assertEquals(CANCEL, form.get("cancel_url"));
+    assertEquals("always", form.get("customer_creation"));
+    assertEquals(5000L, stripe.sessions().get(0).get("amount_total"));
+    assertEquals(0, db.count("SELECT count(*) FROM credit_transactions"), "paying is what credits, not asking");
+  }
+
+  @Test
+  void topUp_passesAnIdempotencyKeyScopedToTheOrg_soARetryGetsTheSameSession() {
+    eventOrg();
+    String first = call(topUpEvent(null), 201).string("sessionId");
+    String again = call(topUpEvent(null), 201).string("sessionId");
+
+    assertEquals(first, again);
+    assertEquals(1, stripe.sessions().size());
+    String key = stripe.journal().get(0).request().header("Idempotency-Key");
+    assertEquals("wallet-topup:" + EVENT_ORG + ":topup-7f3c2a", key);
+  }
+
+  @Test
+  void topUp_sameIdempotencyKeyForAnotherAmount_is409() {
+    eventOrg();
+    call(topUpEvent(null), 201);
+    assertEquals("idempotency_conflict", error(topUpEvent("{\"amountPence\":6000}"), 409));
+  }
+
+  @Test
+  void topUp_reusesTheOrgsStripeCustomer() {
+    eventOrg();
+    db.update("UPDATE organizations SET stripe_customer_id = 'cus_Known123' WHERE id = ?", EVENT_ORG);
+    String sessionId = call(topUpEvent(null), 201).string("sessionId");
+    Map<String, Object> form = stripe.sessionForm(sessionId);
+    assertEquals("cus_Known123", form.get("customer"));
+    assertNull(form.get("customer_creation"));
+  }
+
+  @Test
+  void topUp_takesReturnPagesFromTheRequest_andRefusesAnythingButHttpsOrLocalhost() {
+    eventOrg();
+    handler = handler(Map.of("TOP_UP_SUCCESS_URL", "", "TOP_UP_CANCEL_URL", ""));
+    String body = "{\"amountPence\":3000,\"successUrl\":\"http://localhost:5173/ok\",\"cancelUrl\":\"https://app.example.com/no\"}";
+    APIGatewayV2HTTPEvent event = topUpEvent(body);
+    event.getHeaders().remove("idempotency-key");
+    String sessionId = call(event, 201).string("sessionId");
+    assertEquals("http://localhost:5173/ok", stripe.sessionForm(sessionId).get("success_url"));
+
+    for (String bad : List.of("http://evil.example.com/", "javascript:alert(1)", "ftp://x/")) {
+      JsonObject e = call(topUpEvent("{\"amountPence\":3000,\"successUrl\":\"" + bad
+          + "\",\"cancelUrl\":\"https://app.example.com/no\"}"), 400).object("error");
+      assertEquals("successUrl", e.string("field"), bad);
+    }
+    assertEquals("invalid_request", error(topUpEvent("{\"amountPence\":3000}"), 400), "no URL anywhere");
+    assertEquals(1, stripe.sessions().size());
+  }
+
+  @Test
+  void topUp_belowTheMinimum_is400_andStripeIsNotCalled() {
+    eventOrg();
+    JsonObject e = call(topUpEvent("{\"amountPence\":2499}"), 400).object("error");
+    assertEquals("invalid_request", e.string("code"));
+    assertEquals("amountPence", e.string("field"));
+    assertEquals(2500, e.longValue("minimumPence"));
+    call(topUpEvent("{\"amountPence\":2500}"), 201);
+    assertEquals(1, stripe.count(FakeStripe.CREATE_SESSION));
+  }
+
+  @Test
+  void topUp_minimumIsConfigurable() {
+    eventOrg();
+    handler = handler(Map.of("TOP_UP_MINIMUM_PENCE", "1000"));
+    call(topUpEvent("{\"amountPence\":1000}"), 201);
+  }
+
+  @Test
+  void topUp_malformedBodies_are400() {
+    eventOrg();
+    for (String body : List.of("{\"amountPence\":\"5000\"}", "{\"amountPence\":50.5}", "{}",
+        "{\"amountPence\":5000,\"currency\":\"usd\"}", "not json", "{\"amountPence\":100000000}")) {
+      assertEquals("invalid_request", error(topUpEvent(body), 400), body);
+    }
+    assertEquals(0, stripe.count(FakeStripe.CREATE_SESSION));
+  }
+
+  @Test
+  void topUp_whenStripeFails_is502ProviderError_andNothingIsRecorded() {
+    eventOrg();
+    stripe.failAlways(FakeStripe.CREATE_SESSION, Fault.status(500));
+    JsonObject e = call(topUpEvent(null), 502).object("error");
+    assertEquals("provider_error", e.string("code"));
+    assertFalse(e.toString().contains(FakeStripe.DEFAULT_API_KEY));
+    assertEquals(0, stripe.successCount(FakeStripe.CREATE_SESSION));
+    assertEquals(0, db.count("SELECT count(*) FROM credit_transactions"));
+    assertEquals(0, db.count("SELECT count(*) FROM stripe_webhook_events"));
+  }
+
+  @Test
+  void topUp_whenStripeTimesOut_is502() {
+    eventOrg();
+    stripe.failAlways(FakeStripe.CREATE_SESSION, Fault.delay(Duration.ofSeconds(3)));
+    assertEquals("provider_error", error(topUpEvent(null), 502));
+  }
+
+  @Test
+  void topUp_aSingle500IsRetriedWithTheSameKey_andCreatesOneSession() {
+    eventOrg();
+    stripe.failNext(FakeStripe.CREATE_SESSION, Fault.status(500));
+    call(topUpEvent(null), 201);
+    assertEquals(1, stripe.sessions().size());
+  }
+
+  @Test
+  void everyRoute_forAnUnknownOrg_is404OrgNotFound() {
+    assertEquals("org_not_found", error(topUpEvent(null), 404));
+    assertEquals("org_not_found", error(walletEvent(Map.of()), 404));
+    assertEquals(0, stripe.count(FakeStripe.CREATE_SESSION));
+  }
+
+  @Test
+  void wallet_showsBalanceAndCurrency_forAnEmptyWallet() {
+    eventOrg();
+    assertEquals(Map.of("balancePence", java.math.BigDecimal.ZERO, "currency", "gbp", "transactions", List.of()),
+        call(walletEvent(Map.of()), 200).asMap());
+  }
+
+  @Test
+  void wallet_pagesTheLedgerNewestFirst_withACursor() {
+    eventOrg();
+    for (int i = 1; i <= 5; i++) {
+      db.credit(EVENT_ORG, i * 100, "topup", "top-up " + i);
+    }
+    JsonObject first = call(walletEvent(Map.of("limit", "2")), 200);
+    assertEquals(1500, first.longValue("balancePence"));
+    List<String> seen = new ArrayList<>();
+    JsonObject page = first;
+    while (true) {
+      for (Object t : page.list("transactions")) {
+        seen.add((String) map(t).get("description"));
+      }
+      if (!page.has("nextCursor")) {
+        break;
+      }
+      page = call(walletEvent(Map.of("limit", "2", "cursor", page.string("nextCursor"))), 200);
+    }
+    assertEquals(List.of("top-up 5", "top-up 4", "top-up 3", "top-up 2", "top-up 1"), seen);
+    Map<String, Object> newest = map(first.list("transactions").get(0));
+    assertEquals("credit", newest.get("direction"));
+    assertEquals("topup", newest.get("type"));
+    assertEquals(1500L, ((java.math.BigDecimal) newest.get("balanceAfterPence")).longValue());
+  }
+
+  @Test
+  void wallet_defaultsTo20_andRefusesBadLimitsAndCursors() {
+    eventOrg();
+    for (int i = 0; i < 25; i++) {
+      db.credit(EVENT_ORG, 100, "adjustment", "n" + i);
+    }
+    JsonObject page = call(walletEvent(Map.of()), 200);
+    assertEquals(20, page.list("transactions").size());
+    assertTrue(page.has("nextCursor"));
+    for (String limit : List.of("0", "101", "abc", "-1")) {
+      assertEquals("invalid_request", error(walletEvent(Map.of("limit", limit)), 400), limit);
+    }
+    for (String cursor : List.of("xyz", "c2VxOi0x", "!!")) {
+      assertEquals("invalid_request", error(walletEvent(Map.of("cursor", cursor)), 400), cursor);
+    }
+    assertNotEquals(null, page.string("nextCursor"));
+  }
+}

@@ -1,0 +1,77 @@
+package dev.switchboard.stripe;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.IdempotencyException;
+import com.stripe.exception.StripeException;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.checkout.SessionCreateParams;
+import com.stripe.param.checkout.SessionCreateParams.LineItem;
+import com.stripe.param.checkout.SessionCreateParams.PaymentIntentData;
+import dev.switchboard.providers.ProviderRejected;
+import dev.switchboard.providers.stripe.StripeFailures;
+import dev.switchboard.wallet.TopUpCheckout;
+
+/**
+ * A top-up as a Stripe Checkout Session: GBP, mode payment, one line of the amount, the org
+ * in client_reference_id, and metadata {type: wallet_topup, org_id, amount_pence} on the
+ * session and on its PaymentIntent (the webhook checks both against what Stripe charged).
+ * {@code setup_future_usage = off_session} keeps the card for auto-recharge; the org's
+ * Stripe customer is reused when known, otherwise Checkout creates one.
+ */
+public final class StripeTopUpCheckout implements TopUpCheckout {
+  static final String OPERATION = "checkout.sessions.create";
+
+  private final StripeClient stripe;
+
+  public StripeTopUpCheckout(StripeClient stripe) {
+    this.stripe = stripe;
+  }
+
+  @Override
+  public Session create(Order order, String idempotencyKey) {
+    String org = order.orgId().toString();
+    String pence = Long.toString(order.amount().value());
+    SessionCreateParams.Builder params = SessionCreateParams.builder()
+        .setMode(SessionCreateParams.Mode.PAYMENT)
+        .setCurrency(TopUpCredits.CURRENCY)
+        .addLineItem(LineItem.builder()
+            .setQuantity(1L)
+            .setPriceData(LineItem.PriceData.builder()
+                .setCurrency(TopUpCredits.CURRENCY)
+                .setUnitAmount(order.amount().value())
+                .setProductData(LineItem.PriceData.ProductData.builder().setName("Wallet top-up").build())
+                .build())
+            .build())
+        .setClientReferenceId(org)
+        .putMetadata("type", "wallet_topup")
+        .putMetadata("org_id", org)
+        .putMetadata("amount_pence", pence)
+        .setPaymentIntentData(PaymentIntentData.builder()
+            .setSetupFutureUsage(PaymentIntentData.SetupFutureUsage.OFF_SESSION)
+            .putMetadata("type", "wallet_topup")
+            .putMetadata("org_id", org)
+            .putMetadata("amount_pence", pence)
+            .build())
+        .setSuccessUrl(order.successUrl())
+        .setCancelUrl(order.cancelUrl());
+    if (order.customerId().isPresent()) {
+      params.setCustomer(order.customerId().get());
+    } else {
+      params.setCustomerCreation(SessionCreateParams.CustomerCreation.ALWAYS);
+    }
+    try {
+      com.stripe.model.checkout.Session session = stripe.v1().checkout().sessions().create(params.build(),
+          RequestOptions.builder().setIdempotencyKey(idempotencyKey).build());
+      return new Session(session.getId(), session.getUrl());
+    } catch (IdempotencyException e) {
+      // the same key with other parameters: Stripe says so by type, with no code
+      throw new ProviderRejected("stripe", OPERATION, statusOf(e), "idempotency_error", e.getRequestId(), null);
+    } catch (StripeException e) {
+      throw StripeFailures.map(e, OPERATION);
+    }
+  }
+
+  private static int statusOf(StripeException e) {
+    return e.getStatusCode() == null ? 400 : e.getStatusCode();
+  }
+}

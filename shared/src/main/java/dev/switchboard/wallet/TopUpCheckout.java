@@ -1,0 +1,21 @@
+package dev.switchboard.wallet;
+
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.domain.Pence;
+import java.util.Optional;
+
+/** Where a top-up is paid: a hosted checkout page (Stripe Checkout in production). */
+public interface TopUpCheckout {
+
+  /** What the checkout must charge and where it sends the customer back to. */
+  record Order(OrgId orgId, Pence amount, Optional<String> customerId, String successUrl, String cancelUrl) {}
+
+  /** The page to send the customer to. */
+  record Session(String id, String url) {}
+
+  /**
+   * Creates the checkout; the same {@code idempotencyKey} with the same order answers the
+   * same session. Throws ProviderRejected/ProviderUnavailable when the provider fails.
+   */
+  Session create(Order order, String idempotencyKey);
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.wallet;
+
+import dev.switchboard.config.MissingConfigException;
+import dev.switchboard.config.Settings;
+import dev.switchboard.domain.Pence;
+import java.util.Optional;
+
+/**
+ * Top-up limits and return pages: TOP_UP_MINIMUM_PENCE (default 2500), TOP_UP_MAXIMUM_PENCE
+ * (default 99,999,999, Stripe's largest GBP amount), TOP_UP_SUCCESS_URL and
+ * TOP_UP_CANCEL_URL (optional: a request may name its own).
+ */
+public record TopUpSettings(Pence minimum, Pence maximum, Optional<String> successUrl,
+                            Optional<String> cancelUrl) {
+  public static final long DEFAULT_MINIMUM_PENCE = 2500;
+  public static final long STRIPE_MAXIMUM_PENCE = 99_999_999;
+
+  public static TopUpSettings from(Settings settings) {
+    long min = settings.requireLong("TOP_UP_MINIMUM_PENCE", DEFAULT_MINIMUM_PENCE);
+    long max = settings.requireLong("TOP_UP_MAXIMUM_PENCE", STRIPE_MAXIMUM_PENCE);
+    if (min < 1 || max < min || max > STRIPE_MAXIMUM_PENCE) {
+      throw new MissingConfigException("TOP_UP_MINIMUM_PENCE",
+          "TOP_UP_MINIMUM_PENCE and TOP_UP_MAXIMUM_PENCE must satisfy 1 <= minimum <= maximum <= "
+              + STRIPE_MAXIMUM_PENCE);
+    }
+    Optional<String> success = settings.get("TOP_UP_SUCCESS_URL");
+    Optional<String> cancel = settings.get("TOP_UP_CANCEL_URL");
+    success.ifPresent(url -> ReturnUrls.require(url, "TOP_UP_SUCCESS_URL",
+        () -> new MissingConfigException("TOP_UP_SUCCESS_URL", "TOP_UP_SUCCESS_URL " + ReturnUrls.RULE)));
+    cancel.ifPresent(url -> ReturnUrls.require(url, "TOP_UP_CANCEL_URL",
+        () -> new MissingConfigException("TOP_UP_CANCEL_URL", "TOP_UP_CANCEL_URL " + ReturnUrls.RULE)));
+    return new TopUpSettings(Pence.of(min), Pence.of(max), success, cancel);
+  }
+}
