@@ -1,0 +1,150 @@
+package dev.switchboard.function.webhookendpoint;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
+import dev.switchboard.config.MissingConfigException;
+import dev.switchboard.config.Settings;
+import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Owner;
+import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Registered;
+import dev.switchboard.log.Log;
+import dev.switchboard.log.Log.SafeToLog;
+import dev.switchboard.providers.stripe.StripeClients;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.lambda.powertools.cloudformation.AbstractCustomResourceHandler;
+import software.amazon.lambda.powertools.cloudformation.Response;
+
+/**
+ * Custom::StripeWebhookEndpoint: registers the Stripe webhook endpoint at deploy time and
+ * writes its signing secret into Secrets Manager (see {@link WebhookEndpointRegistration}).
+ * The answer's Data holds EndpointId, Url and ApiVersion, never the secret.
+ *
+ * <p>Nothing is read or built in the constructor: a missing setting or an unreachable secret
+ * store becomes a FAILED answer naming it, instead of an init error CloudFormation never hears of.
+ */
+public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHandler {
+  private static final Log LOG = Log.of(StripeWebhookEndpointHandler.class);
+
+  private final Supplier<WebhookEndpointRegistration> registration;
+  private final AnswerInTime answerInTime = new AnswerInTime();
+
+  /** The Lambda runtime's constructor. */
+  public StripeWebhookEndpointHandler() {
+    this(Settings.fromEnvironment());
+  }
+
+  /** STRIPE_API_KEY (and STRIPE_API_BASE_URL, timeouts) from the settings; Secrets Manager from the SDK chain. */
+  public StripeWebhookEndpointHandler(Settings settings) {
+    super(responseClient());
+    this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create()));
+  }
+
+  /** The one HTTP client in the jar (Powertools would otherwise build its own default one). */
+  static SdkHttpClient responseClient() {
+    return UrlConnectionHttpClient.builder()
+        .connectionTimeout(Duration.ofSeconds(3))
+        .socketTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  @Override
+  protected Response create(CloudFormationCustomResourceEvent event, Context context) {
+    // CloudFormation rolls a failed Create back with a Delete of this id: a non-Stripe id, so
+    // that Delete touches nothing (the work already undid what it made)
+    String notCreated = "not-created-" + event.getRequestId();
+    return answerInTime.run(context, notCreated, givenUp -> {
+      EndpointProperties p = EndpointProperties.from(event.getResourceProperties());
+      return success(registration.get().create(p, owner(event), givenUp));
+    }, StripeWebhookEndpointHandler::reason);
+  }
+
+  @Override
+  protected Response update(CloudFormationCustomResourceEvent event, Context context) {
+    return answerInTime.run(context, event.getPhysicalResourceId(), givenUp -> {
+      EndpointProperties p = EndpointProperties.from(event.getResourceProperties());
+      EndpointProperties old = oldProperties(event);
+      return success(registration.get().update(event.getPhysicalResourceId(), p, old, owner(event), givenUp));
+    }, StripeWebhookEndpointHandler::reason);
+  }
+
+  @Override
+  protected Response delete(CloudFormationCustomResourceEvent event, Context context) {
+    String id = event.getPhysicalResourceId();
+    return answerInTime.run(context, id, givenUp -> {
+      if (WebhookEndpointRegistration.looksLikeEndpointId(id)) {
+        registration.get().delete(id);
+      }
+      return Response.success(id);
+    }, StripeWebhookEndpointHandler::reason);
+  }
+
+  @Override
+  protected void onSendFailure(CloudFormationCustomResourceEvent event, Context context,
+                               Response response, Exception exception) {
+    // the URL is pre-signed: log that it failed, never the URL
+    LOG.error("custom_resource.answer_not_sent", exception, "requestId", event.getRequestId());
+  }
+
+  private static Owner owner(CloudFormationCustomResourceEvent event) {
+    return new Owner(event.getStackId(), event.getLogicalResourceId());
+  }
+
+  private static EndpointProperties oldProperties(CloudFormationCustomResourceEvent event) {
+    try {
+      return EndpointProperties.from(event.getOldResourceProperties());
+    } catch (InvalidProperties e) {
+      return null; // nothing usable before: treat as a new SecretId
+    }
+  }
+
+  private static Response success(Registered endpoint) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("EndpointId", endpoint.id());
+    data.put("Url", endpoint.url());
+    data.put("ApiVersion", endpoint.apiVersion());
+    return Response.builder()
+        .status(Response.Status.SUCCESS)
+        .physicalResourceId(endpoint.id())
+        .value(data)
+        .build();
+  }
+
+  /** What CloudFormation shows: our own messages; AWS errors by code and request id only. */
+  static String reason(Throwable e) {
+    if (e instanceof SafeToLog || e instanceof MissingConfigException) {
+      return e.getMessage();
+    }
+    if (e instanceof AwsServiceException aws) {
+      return "Secrets Manager refused to store the signing secret: "
+          + (aws.awsErrorDetails() == null ? "HTTP " + aws.statusCode() : aws.awsErrorDetails().errorCode())
+          + (aws.requestId() == null ? "" : " (request " + aws.requestId() + ")");
+    }
+    if (e instanceof SdkClientException) {
+      return "could not reach Secrets Manager to store the signing secret";
+    }
+    if (e instanceof IllegalStateException) {
+      return e.getMessage();
+    }
+    return e.getClass().getSimpleName() + " (see the function's log)";
+  }
+
+  private static <T> Supplier<T> once(Supplier<T> factory) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = factory.get();
+        }
+        return value;
+      }
+    };
+  }
+}

@@ -1,0 +1,38 @@
+package dev.switchboard.function.webhookendpoint;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The Lambda context of one invocation whose clock really runs down from {@code timeLeft}. */
+final class LambdaContext implements Context {
+  private final long deadlineNanos;
+
+  LambdaContext(Duration timeLeft) {
+    this.deadlineNanos = System.nanoTime() + timeLeft.toNanos();
+  }
+
+  @Override public int getRemainingTimeInMillis() {
+    return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+  }
+  @Override public String getAwsRequestId() { return "8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f"; }
+  @Override public String getLogGroupName() { return "/aws/lambda/switchboard-staging-StripeWebhookEndpointFunction"; }
+  @Override public String getLogStreamName() { return "2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef"; }
+  @Override public String getFunctionName() { return "switchboard-staging-StripeWebhookEndpointFunction"; }
+  @Override public String getFunctionVersion() { return "$LATEST"; }
+  @Override public String getInvokedFunctionArn() {
+    return "arn:aws:lambda:eu-west-2:123456789012:function:switchboard-staging-StripeWebhookEndpointFunction";
+  }
+  @Override public CognitoIdentity getIdentity() { return null; }
+  @Override public ClientContext getClientContext() { return null; }
+  @Override public int getMemoryLimitInMB() { return 1024; }
+  @Override public LambdaLogger getLogger() {
+    return new LambdaLogger() {
+      @Override public void log(String message) { System.out.println(message); }
+      @Override public void log(byte[] message) { log(new String(message, StandardCharsets.UTF_8)); }
+    };
+  }
+}
