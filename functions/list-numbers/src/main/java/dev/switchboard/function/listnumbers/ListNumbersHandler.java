@@ -9,13 +9,17 @@ import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
 import dev.switchboard.json.Json;
 import dev.switchboard.numbers.ListNumbers;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.wiring.SnapStartHooks;
+import java.util.List;
 
 /** GET /phone-numbers: the agent dropdown. */
 public final class ListNumbersHandler
     implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
   private final ListNumbers listNumbers;
   private final String orgClaim;
+  private final SnapStartHooks snapStart;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public ListNumbersHandler() {
@@ -23,12 +27,18 @@ public final class ListNumbersHandler
   }
 
   public ListNumbersHandler(Platform platform) {
-    this(new ListNumbers(platform.database()), platform.orgClaim());
+    this.listNumbers = new ListNumbers(platform.database());
+    this.orgClaim = platform.orgClaim();
+    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
   }
 
-  public ListNumbersHandler(ListNumbers listNumbers, String orgClaim) {
-    this.listNumbers = listNumbers;
-    this.orgClaim = orgClaim;
+  /** The SnapStart hooks (tests call them as the runtime would). */
+  public SnapStartHooks snapStart() {
+    return snapStart;
+  }
+
+  private void prime() {
+    handleRequest(PrimingEvents.request("GET", "/phone-numbers", "GET /phone-numbers", orgClaim, null, null), null);
   }
 
   @Override

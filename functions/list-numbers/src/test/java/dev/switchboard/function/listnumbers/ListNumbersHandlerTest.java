@@ -96,6 +96,18 @@ class ListNumbersHandlerTest {
   }
 
   @Test
+  void list_stillWorksAfterTheSnapStartHooks_andPrimingWritesNothing() {
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    long before = db.count("SELECT count(*) FROM organizations");
+
+    handler.snapStart().beforeCheckpoint(null);
+    handler.snapStart().afterRestore(null);
+
+    assertEquals(List.of(), call(event(), 200).list("numbers"));
+    assertEquals(before, db.count("SELECT count(*) FROM organizations"));
+  }
+
+  @Test
   void list_whenTheDatabaseConnectionWasKilled_reconnects() {
     db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
     call(event(), 200);

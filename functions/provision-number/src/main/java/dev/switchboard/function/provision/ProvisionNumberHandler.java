@@ -18,7 +18,10 @@ import dev.switchboard.providers.Telephony;
 import dev.switchboard.providers.VoicePlatform;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.wiring.SnapStartHooks;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -31,6 +34,7 @@ public final class ProvisionNumberHandler
   private final ProvisionNumber provision;
   private final SearchAvailableNumbers search;
   private final String orgClaim;
+  private final SnapStartHooks snapStart;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public ProvisionNumberHandler() {
@@ -44,14 +48,23 @@ public final class ProvisionNumberHandler
 
   private ProvisionNumberHandler(Platform platform, Telephony telephony, VoicePlatform voice, SecretCipher cipher,
                                  NumberSettings numbers, SagaHooks hooks) {
-    this(new ProvisionNumber(platform.database(), telephony, voice, cipher, numbers, hooks),
-        new SearchAvailableNumbers(platform.database(), telephony), platform.orgClaim());
+    this.provision = new ProvisionNumber(platform.database(), telephony, voice, cipher, numbers, hooks);
+    this.search = new SearchAvailableNumbers(platform.database(), telephony);
+    this.orgClaim = platform.orgClaim();
+    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of(cipher::reseed)).register();
   }
 
-  public ProvisionNumberHandler(ProvisionNumber provision, SearchAvailableNumbers search, String orgClaim) {
-    this.provision = provision;
-    this.search = search;
-    this.orgClaim = orgClaim;
+  /** The SnapStart hooks (tests call them as the runtime would). */
+  public SnapStartHooks snapStart() {
+    return snapStart;
+  }
+
+  /** Both routes' validation and lookup paths, for an org that cannot exist: no purchase, no write. */
+  private void prime() {
+    handleRequest(PrimingEvents.request("POST", "/phone-numbers", "POST /phone-numbers", orgClaim,
+        "{\"country\":\"US\",\"numberType\":\"local\",\"direction\":\"inbound\"}", null), null);
+    handleRequest(PrimingEvents.request("GET", "/phone-numbers/available", "GET /phone-numbers/available", orgClaim,
+        null, null), null);
   }
 
   @Override

@@ -568,6 +568,18 @@ class ProvisionNumberHandlerTest {
     world.assertInvariant9();
   }
 
+  // ---------------------------------------------------------------- SnapStart
+
+  @Test
+  void snapStartHooks_primeWithoutBuyingOrWriting_andTheFunctionWorksAfterRestore() {
+    handler.snapStart().beforeCheckpoint(null);
+    assertEquals(0, world.twilio.journal().size(), "priming calls no provider");
+    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers"));
+    handler.snapStart().afterRestore(null);
+
+    assertEquals(201, post(body("inbound")).getStatusCode());
+  }
+
   // ------------------------------------------------------------------- search
 
   @Test

@@ -15,7 +15,11 @@ import dev.switchboard.numbers.ReleaseNumber;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.wiring.SnapStartHooks;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** DELETE /phone-numbers/{id}: the six-step release. */
@@ -23,6 +27,7 @@ public final class ReleaseNumberHandler
     implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
   private final ReleaseNumber release;
   private final String orgClaim;
+  private final SnapStartHooks snapStart;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public ReleaseNumberHandler() {
@@ -34,13 +39,22 @@ public final class ReleaseNumberHandler
   }
 
   private ReleaseNumberHandler(Platform platform, Settings settings, SagaHooks hooks) {
-    this(new ReleaseNumber(platform.database(), TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
-        NumberSettings.from(settings), hooks), platform.orgClaim());
+    this.release = new ReleaseNumber(platform.database(), TwilioTelephony.from(settings),
+        VapiVoicePlatform.from(settings), NumberSettings.from(settings), hooks);
+    this.orgClaim = platform.orgClaim();
+    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
   }
 
-  public ReleaseNumberHandler(ReleaseNumber release, String orgClaim) {
-    this.release = release;
-    this.orgClaim = orgClaim;
+  /** The SnapStart hooks (tests call them as the runtime would). */
+  public SnapStartHooks snapStart() {
+    return snapStart;
+  }
+
+  /** The lookup path for an org that cannot exist: answered 404 before any provider call. */
+  private void prime() {
+    String id = PrimingEvents.NO_SUCH_ORG;
+    handleRequest(PrimingEvents.request("DELETE", "/phone-numbers/" + id, "DELETE /phone-numbers/{id}", orgClaim,
+        null, Map.of("id", id)), null);
   }
 
   @Override

@@ -306,6 +306,14 @@ class ReleaseNumberHandlerTest {
     }
   }
 
+  @Test
+  void snapStartHooks_primeWithoutCallingProviders_andTheFunctionWorksAfterRestore() {
+    handler.snapStart().beforeCheckpoint(null);
+    handler.snapStart().afterRestore(null);
+    assertEquals(0, world.vapi.count(FakeVapi.DELETE));
+    assertEquals(200, delete(inbound).getStatusCode());
+  }
+
   // ------------------------------------------------------------- not found, races
 
   @Test

@@ -1,0 +1,58 @@
+package dev.switchboard.wiring;
+
+import dev.switchboard.db.Database;
+import dev.switchboard.log.Log;
+import java.util.List;
+import org.crac.Context;
+import org.crac.Core;
+import org.crac.Resource;
+
+/**
+ * SnapStart (CRaC) runtime hooks of a function.
+ *
+ * <p>Before the snapshot: run the function's hot path once on a harmless request (classes
+ * loaded, JIT warmed, JSON and SQL paths exercised; no provider is called and nothing is
+ * written), then close every database connection so no socket is frozen into the snapshot.
+ * After a restore: drop any connection again and run the restore actions (re-seeding what is
+ * random, so clones of one snapshot never share a random state).
+ *
+ * <p>CRaC holds resources weakly: the handler keeps this object in a field.
+ */
+public final class SnapStartHooks implements Resource {
+  private static final Log LOG = Log.of(SnapStartHooks.class);
+
+  private final Database database;
+  private final Runnable prime;
+  private final List<Runnable> afterRestore;
+
+  public SnapStartHooks(Database database, Runnable prime, List<Runnable> afterRestore) {
+    this.database = database;
+    this.prime = prime;
+    this.afterRestore = List.copyOf(afterRestore);
+  }
+
+  /** Registers with the JVM's CRaC context (a no-op context on a JVM without CRaC). */
+  public SnapStartHooks register() {
+    Core.getGlobalContext().register(this);
+    return this;
+  }
+
+  @Override
+  public void beforeCheckpoint(Context<? extends Resource> context) {
+    try {
+      prime.run();
+    } catch (RuntimeException e) {
+      // priming is an optimisation: a failure must never stop the version from publishing
+      LOG.warn("snapstart.prime.failed", "errorType", e.getClass().getName());
+    } finally {
+      database.closeIdleConnections();
+    }
+  }
+
+  @Override
+  public void afterRestore(Context<? extends Resource> context) {
+    database.closeIdleConnections();
+    afterRestore.forEach(Runnable::run);
+    LOG.info("snapstart.restored");
+  }
+}
