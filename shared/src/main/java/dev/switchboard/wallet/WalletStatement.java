@@ -9,6 +9,7 @@ import dev.switchboard.org.Organizations;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +48,12 @@ public final class WalletStatement {
             "stripePaymentIntentId", t.paymentIntentId().orElse(null),
             "createdAt", t.createdAt().toString()));
       }
-      return Json.obj("balancePence", balance.value(), "currency", "gbp", "transactions", rows,
-          "nextCursor", nextCursor.orElse(null));
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("balancePence", balance.value());
+      json.put("currency", "gbp");
+      json.put("transactions", rows);
+      json.put("nextCursor", nextCursor.orElse(null)); // null on the last page, stated, not omitted
+      return json;
     }
   }
 

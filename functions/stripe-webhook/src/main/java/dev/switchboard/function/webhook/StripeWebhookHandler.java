@@ -11,6 +11,7 @@ import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
 import dev.switchboard.json.Json;
+import dev.switchboard.log.Log;
 import dev.switchboard.stripe.ApplyStripeEvent;
 import dev.switchboard.stripe.StripeEvent;
 import dev.switchboard.stripe.WebhookSignature;
@@ -24,6 +25,7 @@ public final class StripeWebhookHandler
     implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
   /** Stripe's events are a few KB; this leaves room without reading anything unbounded. */
   static final int MAX_BODY_BYTES = 1024 * 1024;
+  private static final Log LOG = Log.of(StripeWebhookHandler.class);
 
   private final WebhookSignature signature;
   private final ApplyStripeEvent applyEvent;
@@ -50,11 +52,21 @@ public final class StripeWebhookHandler
     return ApiResponses.handle(() -> {
       String payload = rawBody(event);
       signature.verify(payload, request.header("Stripe-Signature"));
-      ApplyStripeEvent.Outcome outcome = applyEvent.apply(StripeEvent.parse(payload));
+      ApplyStripeEvent.Outcome outcome = applyEvent.apply(parse(payload));
       return ApiResponses.json(200, outcome == ApplyStripeEvent.Outcome.DUPLICATE
           ? Json.obj("received", true, "duplicate", true)
           : Json.obj("received", true));
     }, request.requestId());
+  }
+
+  /** A signed body that is no Stripe event has no id to record it by: it is logged instead. */
+  private static StripeEvent parse(String payload) {
+    try {
+      return StripeEvent.parse(payload);
+    } catch (SwitchboardException e) {
+      LOG.warn("stripe.event.invalid_payload", "bytes", payload.length());
+      throw e;
+    }
   }
 
   /** The body exactly as Stripe signed it: API Gateway may have base64-encoded it. */

@@ -86,6 +86,32 @@ class StripeWebhookDeliveryTest {
   }
 
   @Test
+  void sessionAndPaymentIntentEvents_arrivingTogether_creditThePaymentOnce() throws Exception {
+    StripeEvents.TopUp payment = StripeEvents.topUp(org, 5000);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<APIGatewayV2HTTPResponse>> answers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String event = i % 2 == 0
+          ? f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), payment)
+          : f.stripe.paymentIntentSucceeded(StripeEvents.id("evt"), payment);
+      var delivery = f.delivery(event);
+      answers.add(pool.submit(() -> {
+        start.await();
+        return f.send(delivery);
+      }));
+    }
+    start.countDown();
+    for (Future<APIGatewayV2HTTPResponse> answer : answers) {
+      assertEquals(200, answer.get(30, TimeUnit.SECONDS).getStatusCode());
+    }
+    pool.shutdown();
+
+    f.assertWallet(org, 5000);
+    assertEquals(8, f.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
+  }
+
+  @Test
   void aDuplicateArrivingWhileTheFirstIsStillApplying_waitsAndIsAcknowledgedAsDuplicate() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (Connection blocker = DriverManager.getConnection(f.db.jdbcUrl())) {
