@@ -1,0 +1,353 @@
+package dev.switchboard.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * template.yaml as SAM would deploy it: every handler is a real Lambda handler class of the
+ * module its CodeUri names, the Makefile builds that module, every reference resolves, the
+ * JWT authorizer guards every route but Stripe's, and secrets stay where they belong.
+ * (cfn-lint checks the template against the CloudFormation and SAM schemas; .ci/run runs it.)
+ */
+class TemplateTest {
+  private static final Path TEMPLATE = Path.of("template.yaml");
+  private static final Set<String> PSEUDO_PARAMETERS = Set.of("AWS::AccountId", "AWS::NoValue",
+      "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName",
+      "AWS::URLSuffix");
+  private static final Set<String> EXPECTED_FUNCTIONS = Set.of("ProvisionNumberFunction",
+      "ListNumbersFunction", "ReleaseNumberFunction", "ReconcileFunction", "StripeWebhookFunction",
+      "WalletFunction", "StripeWebhookEndpointFunction", "DatabaseMigrationFunction");
+
+  private static Map<String, Object> template;
+  private static Map<String, Object> resources;
+
+  @BeforeAll
+  static void load() throws IOException {
+    template = map(new Yaml(new CloudFormationTags()).load(Files.readString(TEMPLATE)));
+    resources = map(template.get("Resources"));
+  }
+
+  @Test
+  void template_isASamTemplateWithEveryFunctionOfTheDesign() {
+    assertEquals("AWS::Serverless-2016-10-31", template.get("Transform"));
+    assertEquals(EXPECTED_FUNCTIONS, functions().keySet());
+  }
+
+  @Test
+  void everyHandler_isALambdaHandlerClassWithAPublicNoArgConstructor() throws Exception {
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      String handler = (String) properties(f.getValue()).get("Handler");
+      String[] parts = handler.split("::");
+      assertEquals(2, parts.length, f.getKey() + ": Handler must be class::method, was " + handler);
+      Class<?> type = Class.forName(parts[0]);
+      assertTrue(RequestHandler.class.isAssignableFrom(type) || RequestStreamHandler.class.isAssignableFrom(type),
+          f.getKey() + ": " + type.getName() + " implements no Lambda handler interface");
+      assertFalse(Modifier.isAbstract(type.getModifiers()), f.getKey() + ": handler class is abstract");
+      assertTrue(Modifier.isPublic(type.getConstructor().getModifiers()),
+          f.getKey() + ": the runtime needs a public no-arg constructor");
+      boolean hasMethod = false;
+      for (Method m : type.getMethods()) {
+        hasMethod |= m.getName().equals(parts[1]) && m.getParameterCount() >= 2
+            && m.getParameterTypes()[m.getParameterCount() - 1] == Context.class;
+      }
+      assertTrue(hasMethod, f.getKey() + ": no public " + parts[1] + "(…, Context)");
+    }
+  }
+
+  @Test
+  void everyCodeUri_isAFunctionModuleThatTheMakefileBuildsForThatFunction() throws IOException {
+    String makefile = Files.readString(Path.of("Makefile"));
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      String codeUri = (String) properties(f.getValue()).get("CodeUri");
+      Path module = Path.of(codeUri);
+      assertTrue(codeUri.startsWith("functions/") && Files.isRegularFile(module.resolve("pom.xml")),
+          f.getKey() + ": CodeUri " + codeUri + " is not a function module");
+      assertTrue(Files.readString(Path.of("functions/pom.xml")).contains("<module>" + module.getFileName() + "</module>"),
+          f.getKey() + ": " + codeUri + " is not built by functions/pom.xml");
+      assertEquals("makefile", map(f.getValue().get("Metadata")).get("BuildMethod"), f.getKey());
+      Matcher target = Pattern.compile("(?m)^build-" + f.getKey() + ":\\s*\\n\\t\\$\\(call package_function,([a-z-]+)\\)")
+          .matcher(makefile);
+      assertTrue(target.find(), "Makefile has no build-" + f.getKey() + " target");
+      assertEquals(module.getFileName().toString(), target.group(1), f.getKey() + ": the Makefile builds another module");
+
+      String handlerClass = ((String) properties(f.getValue()).get("Handler")).split("::")[0];
+      String resource = "/" + handlerClass.replace('.', '/') + ".class";
+      String location = String.valueOf(TemplateTest.class.getResource(resource));
+      assertTrue(location.contains("/" + codeUri + "/") || location.contains(artifactId(module) + "-"),
+          f.getKey() + ": " + handlerClass + " comes from " + location + ", not from " + codeUri);
+    }
+  }
+
+  @Test
+  void everyReference_resolvesToAParameterResourceOrPseudoParameter() {
+    Set<String> parameters = map(template.get("Parameters")).keySet();
+    Set<String> conditions = map(template.get("Conditions")).keySet();
+    Set<String> refTargets = new HashSet<>(parameters);
+    refTargets.addAll(resources.keySet());
+    refTargets.addAll(PSEUDO_PARAMETERS);
+    // SAM's generated references: <Function>.Version and <Function>.Alias with AutoPublishAlias
+    boolean globalAlias = map(map(map(template.get("Globals")).get("Function"))).containsKey("AutoPublishAlias");
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      if (globalAlias || properties(f.getValue()).containsKey("AutoPublishAlias")) {
+        refTargets.add(f.getKey() + ".Version");
+        refTargets.add(f.getKey() + ".Alias");
+      }
+    }
+
+    List<String> problems = new ArrayList<>();
+    for (String section : List.of("Rules", "Conditions", "Globals", "Resources", "Outputs")) {
+      walk(template.get(section), section, refTargets, conditions, problems);
+    }
+    for (Map.Entry<String, Object> r : resources.entrySet()) {
+      Object dependsOn = map(r.getValue()).get("DependsOn");
+      List<?> names = dependsOn instanceof List<?> l ? l : dependsOn == null ? List.of() : List.of(dependsOn);
+      names.stream().filter(n -> !resources.containsKey(n))
+          .forEach(n -> problems.add(r.getKey() + ": DependsOn " + n + " is no resource"));
+    }
+    assertEquals(List.of(), problems);
+    assertTrue(countReferences(template.get("Resources")) > 50, "the walk found the references");
+  }
+
+  @Test
+  void everyRoute_needsTheJwtAuthorizer_exceptStripesWebhook() {
+    Map<String, Object> auth = map(properties(map(resources.get("HttpApi"))).get("Auth"));
+    assertEquals("JwtAuthorizer", auth.get("DefaultAuthorizer"));
+    Map<String, Object> jwt = map(map(map(auth.get("Authorizers")).get("JwtAuthorizer")).get("JwtConfiguration"));
+    assertEquals(Map.of("Ref", "JwtIssuer"), jwt.get("issuer"));
+    assertEquals(Map.of("Ref", "JwtAudience"), jwt.get("audience"));
+
+    Set<String> routes = new TreeSet<>();
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      Object events = properties(f.getValue()).get("Events");
+      if (events == null) {
+        continue;
+      }
+      for (Object e : map(events).values()) {
+        Map<String, Object> event = map(e);
+        if (!"HttpApi".equals(event.get("Type"))) {
+          continue;
+        }
+        Map<String, Object> p = map(event.get("Properties"));
+        String route = p.get("Method") + " " + p.get("Path");
+        routes.add(route + " -> " + f.getKey());
+        assertEquals(Map.of("Ref", "HttpApi"), p.get("ApiId"), route);
+        Object routeAuth = p.get("Auth");
+        if (route.equals("POST /webhooks/stripe")) {
+          assertEquals(Map.of("Authorizer", "NONE"), routeAuth, "Stripe cannot send a JWT");
+        } else {
+          assertEquals(null, routeAuth, route + " must keep the JWT authorizer");
+        }
+      }
+    }
+    assertEquals(new TreeSet<>(Set.of(
+        "DELETE /phone-numbers/{id} -> ReleaseNumberFunction",
+        "GET /phone-numbers -> ListNumbersFunction",
+        "GET /phone-numbers/available -> ProvisionNumberFunction",
+        "GET /wallet -> WalletFunction",
+        "POST /phone-numbers -> ProvisionNumberFunction",
+        "POST /wallet/top-ups -> WalletFunction",
+        "POST /webhooks/stripe -> StripeWebhookFunction")), routes);
+  }
+
+  @Test
+  void onlyTheEndpointFunction_mayWriteTheSigningSecret_andNoOutputCarriesASecret() {
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      String policies = String.valueOf(properties(f.getValue()).get("Policies"));
+      if (f.getKey().equals("StripeWebhookEndpointFunction")) {
+        assertTrue(policies.contains("Action=secretsmanager:PutSecretValue, Resource={Ref=StripeWebhookSigningSecret}"),
+            policies);
+      } else {
+        assertFalse(policies.contains("PutSecretValue"), f.getKey() + " may not write secrets");
+      }
+      assertFalse(policies.contains("secretsmanager:*") || policies.contains("Resource=*"),
+          f.getKey() + ": no wildcard grants");
+    }
+    Map<String, Object> secret = properties(map(resources.get("StripeWebhookSigningSecret")));
+    assertFalse(secret.containsKey("SecretString") || secret.containsKey("GenerateSecretString"),
+        "the template must never set (or reset) the signing secret's value");
+    String outputs = String.valueOf(template.get("Outputs"));
+    assertFalse(outputs.contains("resolve:secretsmanager") || outputs.contains("SecretString"), outputs);
+  }
+
+  // ------------------------------------------------------------------ the walk
+
+  private static void walk(Object node, String where, Set<String> refTargets, Set<String> conditions,
+                           List<String> problems) {
+    if (node instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        walk(list.get(i), where + "[" + i + "]", refTargets, conditions, problems);
+      }
+      return;
+    }
+    if (!(node instanceof Map<?, ?> m)) {
+      return;
+    }
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      String key = String.valueOf(e.getKey());
+      Object value = e.getValue();
+      String here = where + "." + key;
+      switch (key) {
+        case "Ref" -> {
+          if (!refTargets.contains(String.valueOf(value))) {
+            problems.add(here + ": Ref " + value + " resolves to nothing");
+          }
+        }
+        case "Fn::GetAtt" -> {
+          String target = value instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(value).split("\\.")[0];
+          if (!resources.containsKey(target)) {
+            problems.add(here + ": GetAtt " + target + " is no resource");
+          }
+        }
+        case "Fn::Sub" -> {
+          String text = value instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(value);
+          Set<String> variables = value instanceof List<?> l && l.size() > 1 ? map(l.get(1)).keySet() : Set.of();
+          Matcher v = Pattern.compile("\\$\\{([^!}][^}]*)}").matcher(text);
+          while (v.find()) {
+            String name = v.group(1);
+            boolean ok = variables.contains(name) || refTargets.contains(name)
+                || (name.contains(".") && resources.containsKey(name.substring(0, name.indexOf('.'))));
+            if (!ok) {
+              problems.add(here + ": ${" + name + "} resolves to nothing");
+            }
+          }
+        }
+        case "Fn::If" -> {
+          String condition = String.valueOf(((List<?>) value).get(0));
+          if (!conditions.contains(condition)) {
+            problems.add(here + ": condition " + condition + " is not defined");
+          }
+        }
+        case "Condition" -> {
+          if (value instanceof String c && !conditions.contains(c)) {
+            problems.add(here + ": condition " + c + " is not defined");
+          }
+        }
+        default -> {
+          if (key.startsWith("Fn::") && !Set.of("Fn::Join", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or",
+              "Fn::Select", "Fn::Split", "Fn::Base64", "Fn::GetAZs", "Fn::FindInMap", "Fn::ImportValue",
+              "Fn::Cidr").contains(key)) {
+            problems.add(here + ": unknown intrinsic " + key);
+          }
+        }
+      }
+      walk(value, here, refTargets, conditions, problems);
+    }
+  }
+
+  private static int countReferences(Object node) {
+    if (node instanceof List<?> list) {
+      return list.stream().mapToInt(TemplateTest::countReferences).sum();
+    }
+    if (node instanceof Map<?, ?> m) {
+      int n = 0;
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        n += (key.equals("Ref") || key.startsWith("Fn::") ? 1 : 0) + countReferences(e.getValue());
+      }
+      return n;
+    }
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Map<String, Map<String, Object>> functions() {
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    resources.forEach((id, r) -> {
+      if ("AWS::Serverless::Function".equals(map(r).get("Type"))) {
+        out.put(id, map(r));
+      }
+    });
+    return out;
+  }
+
+  private static Map<String, Object> properties(Map<String, Object> resource) {
+    return map(resource.get("Properties"));
+  }
+
+  private static String artifactId(Path module) {
+    try {
+      String pom = Files.readString(module.resolve("pom.xml"));
+      Matcher m = Pattern.compile("</parent>\\s*<artifactId>([^<]+)</artifactId>").matcher(pom);
+      return m.find() ? m.group(1) : "?";
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    if (!(value instanceof Map)) {
+      fail("expected a mapping, got " + value);
+    }
+    return (Map<String, Object>) value;
+  }
+
+  /** Reads CloudFormation's short forms (!Ref, !GetAtt a.b, !Sub, !If …) as their long forms. */
+  private static final class CloudFormationTags extends SafeConstructor {
+    CloudFormationTags() {
+      super(new LoaderOptions());
+      for (String fn : List.of("Ref", "Condition", "Fn::GetAtt", "Fn::Sub", "Fn::If", "Fn::Equals",
+          "Fn::Not", "Fn::And", "Fn::Or", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Base64",
+          "Fn::GetAZs", "Fn::FindInMap", "Fn::ImportValue", "Fn::Cidr")) {
+        String tag = "!" + (fn.startsWith("Fn::") ? fn.substring(4) : fn);
+        yamlConstructors.put(new Tag(tag), new Intrinsic(fn));
+      }
+    }
+
+    private final class Intrinsic extends AbstractConstruct {
+      private final String name;
+
+      Intrinsic(String name) {
+        this.name = name;
+      }
+
+      @Override
+      public Object construct(Node node) {
+        Object value;
+        if (node instanceof ScalarNode s) {
+          value = constructScalar(s);
+        } else if (node instanceof SequenceNode q) {
+          value = constructSequence(q);
+        } else {
+          value = constructMapping((MappingNode) node);
+        }
+        if (name.equals("Fn::GetAtt") && value instanceof String s) {
+          value = List.of(s.split("\\.", 2));
+        }
+        return Map.of(name, value);
+      }
+    }
+  }
+}
