@@ -384,6 +384,22 @@ class StripeWebhookEndpointHandlerTest {
   }
 
   @Test
+  void update_ofAnEndpointRegisteredWithAnotherApiVersion_replacesItWithTheSdksVersion() {
+    // made before a stripe-java upgrade: its events would arrive in a version the webhook ignores
+    FakeStripeEndpoint older = stripe.plantEndpoint(DOMAIN_URL, List.of("checkout.session.completed"));
+
+    Map<String, Object> answer = run(updateEvent(older.id()));
+
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    String id = (String) answer.get("PhysicalResourceId");
+    assertNotEquals(older.id(), id);
+    assertEquals(Stripe.API_VERSION, stripe.endpoint(id).orElseThrow().apiVersion());
+    assertTrue(stripe.endpoint(older.id()).isEmpty(), "one endpoint for the URL");
+    assertEquals(stripe.secretOf(id), secretsManager.value(secretArn));
+    assertNoSecretLeaked();
+  }
+
+  @Test
   void update_whenStripeFailsToRetrieve_answersFailedKeepingTheIdAndTheEndpoint() {
     String id = createdEndpointId();
     stripe.failAlways(FakeStripe.GET_ENDPOINT, Fault.status(500));
