@@ -83,7 +83,8 @@ final class Demo {
   private void journey(Optional<FakeStripe> stripe, String webhookSecret, UUID org) {
     // 1-2: top up £50 through Stripe Checkout
     Optional<JsonNode> session = call("Top up £50.00: the wallet asks Stripe for a Checkout session",
-        "POST", "/wallet/top-ups", "{\"amountPence\":5000}", Map.of(), 201);
+        "POST", "/wallet/top-ups", "{\"amountPence\":5000,\"successUrl\":\"http://localhost:3000/?top-up=paid\","
+            + "\"cancelUrl\":\"http://localhost:3000/?top-up=cancelled\"}", Map.of(), 201);
     Optional<String> sessionId = session.map(s -> s.path("sessionId").asText(null));
     if (sessionId.isEmpty() || stripe.isEmpty() || webhookSecret == null) {
       skip("The customer pays; Stripe delivers checkout.session.completed", "there is no Checkout session to pay");

@@ -137,7 +137,8 @@ final class FunctionProcess implements AutoCloseable {
       };
     } catch (TimeoutException e) {
       frame.cancel(true);
-      close(); // as Lambda does: a timed-out environment is not reused
+      process.destroyForcibly(); // as Lambda does: a timed-out environment is not reused
+      close();
       return new Outcome(Outcome.Kind.TIMEOUT, "Task timed out after " + timeoutSeconds + " seconds");
     } catch (ExecutionException e) {
       return new Outcome(Outcome.Kind.CRASHED, function.logicalId() + "'s process failed: "

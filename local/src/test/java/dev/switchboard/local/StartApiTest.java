@@ -1,0 +1,166 @@
+package dev.switchboard.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testing.TestData;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * start-api as a developer runs it: the project's template and real functions, the embedded
+ * database, the provider sandboxes, and the demo organisation with its dev JWT, driven over
+ * real HTTP.
+ */
+class StartApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir
+  static Path dir;
+  private static LocalRun run;
+  private static ApiServer api;
+  private static String token;
+  private static TestData db;
+
+  @BeforeAll
+  static void start() {
+    RunOptions options = RunOptions.defaults(LocalTestSupport.PROJECT, LocalTestSupport.processEnvironment(Map.of()))
+        .withDataDirectory(dir, true);
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    run = LocalRun.start(options, true, Sandboxes.all(), quiet);
+    api = ApiServer.start(run, "127.0.0.1", 0, quiet);
+    token = DevJwt.forOrg(run.services().demoOrganisation().orElseThrow(), "org_id");
+    db = new TestData(run.services().jdbcUrl());
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+    api.close();
+    run.close();
+  }
+
+  private static HttpResponse<String> call(String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (!path.startsWith("/webhooks/")) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void theDemoOrganisation_listsNoNumbers_withTheDevJwt() throws Exception {
+    HttpResponse<String> response = call("GET", "/phone-numbers", null);
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(json(response).path("numbers").isArray(), response.body());
+    assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("application/json"));
+  }
+
+  @Test
+  void concurrentRequests_areAllAnswered() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(api.baseUrl() + "/phone-numbers"))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> c : calls) {
+      assertEquals(200, c.get().statusCode(), c.get().body());
+    }
+  }
+
+  @Test
+  void provisionListAndRelease_throughTheSandboxes() throws Exception {
+    long before = db.balance(DemoOrganization.ORG_ID);
+    db.credit(DemoOrganization.ORG_ID, 2_000, "adjustment", "test money");
+
+    HttpResponse<String> inbound = call("POST", "/phone-numbers",
+        "{\"country\":\"US\",\"numberType\":\"local\",\"areaCode\":\"415\",\"direction\":\"inbound\"}",
+        "Idempotency-Key", "start-api-test-inbound");
+    assertEquals(201, inbound.statusCode(), inbound.body());
+    String inboundId = json(inbound).path("id").asText();
+    String inboundNumber = json(inbound).path("phoneNumber").asText();
+    assertEquals("active", json(inbound).path("status").asText());
+    HttpResponse<String> outbound = call("POST", "/phone-numbers",
+        "{\"country\":\"US\",\"numberType\":\"local\",\"areaCode\":\"415\",\"direction\":\"outbound\"}");
+    assertEquals(201, outbound.statusCode(), outbound.body());
+    assertEquals(before, db.balance(DemoOrganization.ORG_ID), "two numbers at £10.00 each");
+
+    JsonNode listed = json(call("GET", "/phone-numbers", null)).path("numbers");
+    assertEquals(2, listed.size(), listed.toString());
+    assertEquals(db.ledgerSum(DemoOrganization.ORG_ID), db.balance(DemoOrganization.ORG_ID));
+
+    HttpResponse<String> released = call("DELETE", "/phone-numbers/" + inboundId, null);
+    assertEquals(200, released.statusCode(), released.body());
+    assertEquals("released", json(released).path("status").asText());
+    JsonNode after = json(call("GET", "/phone-numbers", null)).path("numbers");
+    assertEquals(1, after.size(), after.toString());
+    assertEquals("outbound", after.get(0).path("direction").asText());
+    assertTrue(!after.toString().contains(inboundNumber));
+    assertEquals(404, call("DELETE", "/phone-numbers/" + inboundId, null).statusCode(), "already released");
+  }
+
+  @Test
+  void aTopUp_isCreditedByTheSignedCheckoutWebhook() throws Exception {
+    long before = db.balance(DemoOrganization.ORG_ID);
+    HttpResponse<String> topUp = call("POST", "/wallet/top-ups", "{\"amountPence\":5000,"
+        + "\"successUrl\":\"http://localhost:3000/?top-up=paid\",\"cancelUrl\":\"http://localhost:3000/?top-up=cancelled\"}");
+    assertEquals(201, topUp.statusCode(), topUp.body());
+    String sessionId = json(topUp).path("sessionId").asText();
+
+    Map<String, Object> session = run.services().stripeSandbox().orElseThrow().fake().orElseThrow()
+        .completeSession(sessionId);
+    ObjectNode event = JSON.createObjectNode();
+    event.put("id", "evt_test_local_" + System.nanoTime());
+    event.put("object", "event");
+    event.put("api_version", com.stripe.Stripe.API_VERSION);
+    event.put("created", System.currentTimeMillis() / 1000);
+    event.put("livemode", false);
+    event.put("type", "checkout.session.completed");
+    event.putObject("data").set("object", JSON.valueToTree(session));
+    String body = event.toString();
+    String secret = run.pool("StripeWebhookFunction").orElseThrow().environment().get("STRIPE_WEBHOOK_SECRET");
+
+    HttpResponse<String> forged = call("POST", "/webhooks/stripe", body,
+        "Stripe-Signature", StripeSignature.header(body, "whsec_not_the_secret", System.currentTimeMillis() / 1000));
+    assertEquals(400, forged.statusCode(), forged.body());
+    assertEquals(before, db.balance(DemoOrganization.ORG_ID), "a forged event changes nothing");
+
+    HttpResponse<String> delivered = call("POST", "/webhooks/stripe", body,
+        "Stripe-Signature", StripeSignature.header(body, secret, System.currentTimeMillis() / 1000));
+    assertEquals(200, delivered.statusCode(), delivered.body());
+    assertEquals(before + 5_000, db.balance(DemoOrganization.ORG_ID));
+
+    JsonNode wallet = json(call("GET", "/wallet", null));
+    assertEquals(before + 5_000, wallet.path("balancePence").asLong(), wallet.toString());
+  }
+}
