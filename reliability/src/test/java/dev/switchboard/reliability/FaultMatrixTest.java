@@ -1,0 +1,430 @@
+package dev.switchboard.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.json.Json;
+import dev.switchboard.json.JsonObject;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.fake.FakeHttpServer;
+import dev.switchboard.testing.fake.FakeTwilio;
+import dev.switchboard.testing.fake.FakeVapi;
+import dev.switchboard.testing.fake.Fault;
+import dev.switchboard.testing.stripe.StripeEvents;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Every external call and transaction boundary of provisioning, release and the webhook, each
+ * failed in every way it can fail. After the client's (or Stripe's) retries and one reconcile
+ * run, the same guarantees hold in every cell ({@link Invariants#assertSettled}): Invariant 9,
+ * wallet = ledger, nothing held at Twilio or Vapi without an active record, no event processed
+ * without its effect. The matrix is printed at the end (it lands in the surefire report).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultMatrixTest {
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3);
+  /** Enough to outlast any retry a client makes by itself; healed before the caller retries. */
+  private static final int FAULTY_CALLS = 3;
+
+  /** The columns: each way a step can fail. */
+  enum FaultKind {
+    PROVIDER_5XX("5xx"),
+    PROVIDER_4XX("4xx+body"),
+    TIMEOUT("timeout"),
+    DROPPED("dropped"),
+    DB_KILLED("db killed"),
+    DIES("dies");
+
+    final String label;
+
+    FaultKind(String label) {
+      this.label = label;
+    }
+
+    boolean atProvider() {
+      return this != DB_KILLED && this != DIES;
+    }
+  }
+
+  /**
+   * One row. {@code server}/{@code route}: its provider call (null: none). {@code kill…}: the
+   * trigger that kills the connection inside the step's transaction. {@code dieAfterHook} or
+   * {@code dieAfterLog}: where the function dies (null: no boundary of its own).
+   */
+  record Step(String flow, String name, Function<Rig, FakeHttpServer> server, String route,
+              String killTiming, String killWhen, String dieAfterHook, String dieAfterLog) {
+    String label() {
+      return flow + ": " + name;
+    }
+
+    boolean applies(FaultKind kind) {
+      if (kind.atProvider()) {
+        return route != null;
+      }
+      if (kind == FaultKind.DB_KILLED) {
+        return killTiming != null;
+      }
+      return dieAfterHook != null || dieAfterLog != null;
+    }
+  }
+
+  private static final String NUMBER_UPDATE = "AFTER UPDATE ON managed_phone_numbers";
+
+  static final List<Step> PROVISIONING = List.of(
+      new Step("provision", "subaccount create", r -> r.world.twilio, FakeTwilio.CREATE_ACCOUNT,
+          "AFTER INSERT ON twilio_subaccounts", null, "subaccount", null),
+      // nothing durable happens between the search and the purchase's first write: no death point of its own
+      new Step("provision", "search", r -> r.world.twilio, FakeTwilio.SEARCH_LOCAL,
+          NUMBER_UPDATE, "OLD.phone_number IS NULL AND NEW.phone_number IS NOT NULL AND NEW.twilio_phone_sid IS NULL",
+          null, null),
+      new Step("provision", "purchase", r -> r.world.twilio, FakeTwilio.BUY,
+          NUMBER_UPDATE, "OLD.twilio_phone_sid IS NULL AND NEW.twilio_phone_sid IS NOT NULL", "purchase", null),
+      new Step("provision", "vapi import", r -> r.world.vapi, FakeVapi.CREATE,
+          NUMBER_UPDATE, "OLD.vapi_phone_id IS NULL AND NEW.vapi_phone_id IS NOT NULL", "vapi_import", null),
+      // dies after the final commit, before the client hears 201
+      new Step("provision", "final transaction", r -> null, null,
+          "AFTER INSERT ON org_credentials", null, null, "provision.active"));
+
+  static final List<Step> RELEASE = List.of(
+      // dies inside the first transaction, before its commit
+      new Step("release", "first transaction", r -> null, null,
+          NUMBER_UPDATE, "OLD.status = 'active' AND NEW.status = 'releasing'", null, "release.started"),
+      // dies after Vapi deleted the number, before that is recorded
+      new Step("release", "vapi delete", r -> r.world.vapi, FakeVapi.DELETE,
+          NUMBER_UPDATE, "OLD.vapi_released_at IS NULL AND NEW.vapi_released_at IS NOT NULL", null,
+          "number.vapi.released"),
+      // dies after Twilio released the number, before that is recorded
+      new Step("release", "twilio release", r -> r.world.twilio, FakeTwilio.RELEASE,
+          NUMBER_UPDATE, "OLD.twilio_released_at IS NULL AND NEW.twilio_released_at IS NOT NULL", null,
+          "number.twilio.released"),
+      // dies after the last commit, before the client hears 200
+      new Step("release", "last transaction", r -> null, null,
+          NUMBER_UPDATE, "OLD.status = 'releasing' AND NEW.status = 'released'", null, "release.done"));
+
+  static final List<Step> WEBHOOK = List.of(
+      // dies after the commit, before Stripe hears 200
+      new Step("webhook", "apply transaction", r -> null, null,
+          "AFTER INSERT ON credit_transactions", "NEW.stripe_event_id IS NOT NULL", null, "stripe.event.processed"));
+
+  /** row label → column → "pass" / "FAIL"; "n/a" where the fault cannot happen at that step. */
+  private final Map<String, Map<FaultKind, String>> matrix = new LinkedHashMap<>();
+
+  @TestFactory
+  Stream<DynamicTest> provisioning() {
+    return cells(PROVISIONING, this::provisionUnder);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> release() {
+    return cells(RELEASE, this::releaseUnder);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> webhookApplication() {
+    return cells(WEBHOOK, this::applyWebhookUnder);
+  }
+
+  // ------------------------------------------------------------------ the flows
+
+  /** POST /phone-numbers with an Idempotency-Key; the client retries with the same key. */
+  private void provisionUnder(Rig rig, Injection injection) {
+    UUID org = rig.eventOrg();
+    String key = "matrix-" + UUID.randomUUID();
+    injection.arm(rig);
+    Answer first = Answer.of(() -> rig.provisioning(injection.hooks(rig))
+        .handleRequest(Rig.provisionEvent(org, "inbound", key), null));
+    injection.disarm(rig);
+    injection.assertFired(rig);
+    first.assertOneOf(Set.of(201, 502));
+
+    // the client retries with the same key until it gets a settled answer
+    Answer last = first;
+    for (int i = 0; i < 3 && (last.crashed() || last.isError(409, "request_in_progress") || i == 0); i++) {
+      last = Answer.of(() -> rig.provisioning(SagaHooks.NONE).handleRequest(Rig.provisionEvent(org, "inbound", key), null));
+      if (last.isError(409, "request_in_progress")) {
+        rig.world.expireLeases(); // the dead attempt's lease lapses
+      }
+    }
+    last.assertOneOf(Set.of(201, 502));
+    if (!first.crashed()) {
+      assertEquals(first.status(), last.status(), "a retry with the same key answers as the first did");
+    }
+
+    rig.world.expireLeases();
+    rig.reconcile();
+    Invariants.assertSettled(rig.world);
+
+    long active = rig.world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status = 'active'");
+    if (last.status() == 201) {
+      assertEquals(1, active);
+      assertEquals(last.json().string("id"),
+          rig.world.db.row("SELECT id::text FROM managed_phone_numbers WHERE status = 'active'").get("id"));
+    } else {
+      assertEquals(Boolean.TRUE, last.json().object("error").optBoolean("refunded").orElse(false), last.body());
+      assertEquals(0, active);
+    }
+    assertEquals(Rig.OPENING_BALANCE - active * Rig.PRICE, rig.world.db.balance(org),
+        "charged exactly for the live numbers");
+  }
+
+  /** DELETE /phone-numbers/{id} of the inbound number while an outbound one stays. */
+  private void releaseUnder(Rig rig, Injection injection) {
+    UUID org = rig.eventOrg();
+    String inbound = rig.provisioned(org, "inbound");
+    String outbound = rig.provisioned(org, "outbound");
+    injection.arm(rig);
+    Answer first = Answer.of(() -> rig.releasing(injection.hooks(rig)).handleRequest(Rig.releaseEvent(org, inbound), null));
+    injection.disarm(rig);
+    injection.assertFired(rig);
+    first.assertOneOf(injection.kind == FaultKind.DB_KILLED ? Set.of(200, 202, 500) : Set.of(200, 202));
+
+    // the client calls DELETE again until it hears 200 (or 404: already released)
+    Answer last = first;
+    for (int i = 0; i < 3 && !(last.status() == 200 || last.isError(404, "not_found")); i++) {
+      rig.world.expireLeases();
+      last = Answer.of(() -> rig.releasing(SagaHooks.NONE).handleRequest(Rig.releaseEvent(org, inbound), null));
+    }
+    assertTrue(last.status() == 200 || last.isError(404, "not_found"), last.body());
+
+    rig.world.expireLeases();
+    rig.reconcile();
+    Invariants.assertSettled(rig.world);
+    assertEquals("released", status(rig, inbound));
+    assertEquals("active", status(rig, outbound), "the other number is untouched");
+    APIGatewayV2HTTPResponse listed = rig.listing().handleRequest(Rig.event("events/list-numbers.json", org), null);
+    List<Object> numbers = Json.parseObject(listed.getBody()).list("numbers");
+    assertEquals(1, numbers.size(), listed.getBody());
+    assertEquals(outbound, ((Map<?, ?>) numbers.get(0)).get("managedNumberId"));
+    assertEquals(Rig.OPENING_BALANCE - 2 * Rig.PRICE, rig.world.db.balance(org), "a release refunds nothing");
+  }
+
+  /** A paid top-up delivered by Stripe, redelivered until acknowledged. */
+  private void applyWebhookUnder(Rig rig, Injection injection) {
+    UUID org = rig.eventOrg();
+    String eventId = StripeEvents.id("evt");
+    String body = rig.stripeEvents.checkoutSessionCompleted(eventId, StripeEvents.topUp(org, 2500));
+    injection.arm(rig);
+    Answer first = Answer.of(() -> rig.webhook().handleRequest(Rig.stripeDelivery(body), null));
+    injection.disarm(rig);
+    injection.assertFired(rig);
+    first.assertOneOf(injection.kind == FaultKind.DB_KILLED ? Set.of(500) : Set.of(200));
+
+    Answer last = first;
+    for (int i = 0; i < 3 && last.status() != 200; i++) {
+      last = Answer.of(() -> rig.webhook().handleRequest(Rig.stripeDelivery(body), null));
+    }
+    assertEquals(200, last.status(), last.body());
+
+    rig.world.expireLeases();
+    rig.reconcile();
+    Invariants.assertSettled(rig.world);
+    assertEquals(Rig.OPENING_BALANCE + 2500, rig.world.db.balance(org), "credited exactly once");
+    assertEquals(1, rig.world.db.count("SELECT count(*) FROM credit_transactions WHERE stripe_event_id = ?", eventId));
+    assertEquals("processed",
+        rig.world.db.row("SELECT status FROM stripe_webhook_events WHERE event_id = ?", eventId).get("status"));
+  }
+
+  private static String status(Rig rig, String numberId) {
+    return (String) rig.world.db.row("SELECT status FROM managed_phone_numbers WHERE id = ?::uuid", numberId)
+        .get("status");
+  }
+
+  // ------------------------------------------------------------------ injection
+
+  /** One cell's fault: armed before the call, healed before the retries, proven to have fired. */
+  static final class Injection {
+    final Step step;
+    final FaultKind kind;
+    private final AtomicBoolean hookCrashed = new AtomicBoolean();
+    private DyingOutput dying;
+
+    Injection(Step step, FaultKind kind) {
+      this.step = step;
+      this.kind = kind;
+    }
+
+    void arm(Rig rig) {
+      switch (kind) {
+        case PROVIDER_5XX -> fail(rig, Fault.status(500));
+        case PROVIDER_4XX -> fail(rig, Fault.status(400, "20001", "Rejected by the reliability suite"));
+        case TIMEOUT -> fail(rig, Fault.delay(PAST_TIMEOUT));
+        case DROPPED -> fail(rig, Fault.drop());
+        case DB_KILLED -> ConnectionKiller.arm(rig.world.db, step.killTiming(), step.killWhen());
+        case DIES -> {
+          if (step.dieAfterLog() != null) {
+            dying = DyingOutput.install(step.dieAfterLog());
+          }
+        }
+      }
+    }
+
+    private void fail(Rig rig, Fault fault) {
+      step.server().apply(rig).failNext(step.route(), fault, FAULTY_CALLS);
+    }
+
+    /** The saga's hooks: where the function dies, or where every pooled connection is killed. */
+    SagaHooks hooks(Rig rig) {
+      return name -> {
+        if (kind == FaultKind.DB_KILLED) {
+          rig.world.db.killOtherConnections();
+        }
+        if (kind == FaultKind.DIES && name.equals(step.dieAfterHook()) && hookCrashed.compareAndSet(false, true)) {
+          throw new Crash("after the step " + name);
+        }
+      };
+    }
+
+    void disarm(Rig rig) {
+      if (dying != null) {
+        dying.close();
+      }
+      rig.world.twilio.heal();
+      rig.world.vapi.heal();
+      rig.stripe.heal();
+    }
+
+    /** A cell whose fault never happened proves nothing. */
+    void assertFired(Rig rig) {
+      switch (kind) {
+        case DB_KILLED -> assertTrue(ConnectionKiller.fired(rig.world.db), "the connection was never killed");
+        case DIES -> assertTrue(hookCrashed.get() || (dying != null && dying.fired()), "the function never died");
+        default -> assertTrue(eventually(() -> step.server().apply(rig).count(step.route()) > 0),
+            "the faulty call was never made");
+      }
+    }
+  }
+
+  /** A delayed call is journalled only when the fake wakes up, after the client gave up. */
+  private static boolean eventually(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + PAST_TIMEOUT.plusSeconds(2).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What a caller got: a response, or nothing because the function died. */
+  record Answer(APIGatewayV2HTTPResponse response) {
+    static Answer of(Supplier<APIGatewayV2HTTPResponse> call) {
+      try {
+        return new Answer(call.get());
+      } catch (Crash dead) {
+        return new Answer(null);
+      }
+    }
+
+    boolean crashed() {
+      return response == null;
+    }
+
+    int status() {
+      return response == null ? 0 : response.getStatusCode();
+    }
+
+    String body() {
+      return response == null ? "(no answer: the function died)" : response.getBody();
+    }
+
+    JsonObject json() {
+      return Json.parseObject(response.getBody());
+    }
+
+    boolean isError(int status, String code) {
+      return status() == status && code.equals(json().object("error").string("code"));
+    }
+
+    /** Either no answer (died) or one of these statuses; every error in the one envelope. */
+    void assertOneOf(Set<Integer> allowed) {
+      if (crashed()) {
+        return;
+      }
+      assertTrue(allowed.contains(status()), "unexpected answer " + status() + ": " + body());
+      if (status() >= 400) {
+        JsonObject error = json().object("error");
+        assertNotNull(error.string("code"));
+        assertNotNull(error.string("message"));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ the matrix
+
+  private Stream<DynamicTest> cells(List<Step> steps, Scenario scenario) {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Step step : steps) {
+      Map<FaultKind, String> row = matrix.computeIfAbsent(step.label(), s -> new EnumMap<>(FaultKind.class));
+      for (FaultKind kind : FaultKind.values()) {
+        if (!step.applies(kind)) {
+          row.put(kind, "n/a");
+          continue;
+        }
+        row.put(kind, "FAIL");
+        tests.add(dynamicTest(step.label() + " × " + kind.label, () -> {
+          try (Rig rig = new Rig()) {
+            scenario.run(rig, new Injection(step, kind));
+            row.put(kind, "pass");
+          }
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+  @FunctionalInterface
+  interface Scenario {
+    void run(Rig rig, Injection injection);
+  }
+
+  @AfterAll
+  void printMatrix() {
+    StringBuilder out = new StringBuilder("\nFault matrix (rows: step, columns: fault; after retries and one reconcile run)\n");
+    int width = matrix.keySet().stream().mapToInt(String::length).max().orElse(10) + 2;
+    out.append(String.format("%-" + width + "s", "step"));
+    for (FaultKind kind : FaultKind.values()) {
+      out.append(String.format("%-11s", kind.label));
+    }
+    out.append('\n');
+    int cells = 0;
+    int passed = 0;
+    for (Map.Entry<String, Map<FaultKind, String>> row : matrix.entrySet()) {
+      out.append(String.format("%-" + width + "s", row.getKey()));
+      for (FaultKind kind : FaultKind.values()) {
+        String cell = row.getValue().getOrDefault(kind, "n/a");
+        cells += cell.equals("n/a") ? 0 : 1;
+        passed += cell.equals("pass") ? 1 : 0;
+        out.append(String.format("%-11s", cell));
+      }
+      out.append('\n');
+    }
+    out.append(String.format("%d steps × %d faults: %d cells run, %d passed%n", matrix.size(),
+        FaultKind.values().length, cells, passed));
+    System.out.println(out);
+  }
+}

@@ -1,0 +1,94 @@
+package dev.switchboard.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.fake.FakeTwilio;
+import dev.switchboard.testing.fake.FakeVapiNumber;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The guarantees every scenario ends with, read from the database and from the fakes' own
+ * state (what the providers really hold), never from what the functions answered.
+ */
+final class Invariants {
+  private Invariants() {}
+
+  /** All of them, after the retries and the reconcile run. */
+  static void assertSettled(ProviderWorld world) {
+    world.assertInvariant9();
+    assertWalletsEqualLedgers(world);
+    assertProvidersHoldExactlyTheActiveNumbers(world);
+    assertEquals(0, world.db.count(
+            "SELECT count(*) FROM managed_phone_numbers WHERE status IN ('provisioning', 'releasing')"),
+        "a saga is still unfinished after the reconcile run: "
+            + world.db.rows("SELECT status, failed_step, last_error FROM managed_phone_numbers"));
+    assertNoEventProcessedWithoutItsEffect(world);
+  }
+
+  /** Every organisation's balance is its ledger's sum. */
+  static void assertWalletsEqualLedgers(ProviderWorld world) {
+    long mismatches = world.db.count("""
+        SELECT count(*) FROM organizations o
+         WHERE o.wallet_balance_pence <> (SELECT coalesce(sum(CASE direction WHEN 'credit' THEN amount_pence
+                                                                        ELSE -amount_pence END), 0)
+                                            FROM credit_transactions c WHERE c.org_id = o.id)
+        """);
+    assertEquals(0, mismatches, "wallets that differ from their ledger");
+  }
+
+  /**
+   * What Twilio and Vapi hold is exactly what the active records say: no number bought and
+   * forgotten (billed every month), no active record pointing at nothing.
+   */
+  static void assertProvidersHoldExactlyTheActiveNumbers(ProviderWorld world) {
+    Set<String> activeTwilio = column(world, "twilio_phone_sid");
+    Set<String> activeVapi = column(world, "vapi_phone_id");
+    Set<String> heldTwilio = world.twilio.heldNumbers().stream().map(FakeTwilio.HeldNumber::sid)
+        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> heldVapi = world.vapi.numbers().stream().map(FakeVapiNumber::id)
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(activeTwilio, heldTwilio, "numbers held at Twilio vs active records");
+    assertEquals(activeVapi, heldVapi, "numbers imported at Vapi vs active records");
+  }
+
+  /**
+   * A processed top-up event has its ledger entry, and nothing is left 'received' (claimed
+   * but neither applied nor failed).
+   */
+  static void assertNoEventProcessedWithoutItsEffect(ProviderWorld world) {
+    assertEquals(0, world.db.count("""
+        SELECT count(*) FROM stripe_webhook_events e
+         WHERE e.status = 'processed'
+           AND e.event_type IN ('checkout.session.completed', 'charge.refunded')
+           AND NOT EXISTS (SELECT 1 FROM credit_transactions c WHERE c.stripe_event_id = e.event_id)
+        """), "events marked processed whose effect is missing");
+    assertEquals(0, world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'received'"),
+        "events claimed but never finished");
+  }
+
+  private static Set<String> column(ProviderWorld world, String column) {
+    return world.db.rows("SELECT " + column + " AS v FROM managed_phone_numbers WHERE status = 'active'").stream()
+        .map(Map::values).map(v -> String.valueOf(v.iterator().next()))
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** Row counts of every table and every balance: equal before and after means nothing changed. */
+  static Map<String, Object> snapshot(ProviderWorld world) {
+    Map<String, Object> s = new java.util.LinkedHashMap<>();
+    for (String table : new String[] {"organizations", "twilio_subaccounts", "twilio_addresses",
+        "managed_phone_numbers", "org_credentials", "phone_number_mapping", "agents", "credit_transactions",
+        "stripe_webhook_events", "idempotency_keys"}) {
+      s.put(table, world.db.count("SELECT count(*) FROM " + table));
+    }
+    s.put("balances", world.db.rows("SELECT id, wallet_balance_pence FROM organizations ORDER BY id"));
+    s.put("numbers", world.db.rows("SELECT id, status, updated_at FROM managed_phone_numbers ORDER BY id"));
+    s.put("agents", world.db.rows("SELECT id, vapi_phone_number_id, linked_phone_number_id FROM agents ORDER BY id"));
+    s.put("twilio", world.twilio.heldNumbers().size());
+    s.put("vapi", world.vapi.numbers().size());
+    return s;
+  }
+}
