@@ -1,6 +1,7 @@
 package dev.switchboard.wallet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.db.Database;
@@ -9,6 +10,7 @@ import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestData;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -70,6 +72,26 @@ class LedgerTest {
     assertEquals(1, posted);
     assertEquals(5000, db.balance(org));
     assertEquals(5000, db.ledgerSum(org));
+  }
+
+  @Test
+  void post_creditAndDebitOfOneWalletInOneTransaction_commits() {
+    database.inTransaction(tx -> {
+      ledger.post(tx, topUp("pi_1", "k1"));
+      return ledger.post(tx, Ledger.Entry.debit(new OrgId(org), Ledger.Kind.STRIPE_REFUND, Pence.of(2000),
+          "k2", "refund").fromStripe("pi_1", null));
+    });
+    assertEquals(3000, db.balance(org));
+    assertEquals(3000, db.ledgerSum(org));
+  }
+
+  @Test
+  void aBalanceMovedWithoutItsLedger_isStillRefusedAtCommit() {
+    post(topUp("pi_1", "k1"));
+    SQLException e = assertThrows(SQLException.class,
+        () -> db.inTransaction("UPDATE organizations SET wallet_balance_pence = 9999 WHERE id = '" + org + "'"));
+    assertEquals("23514", e.getSQLState());
+    assertEquals(5000, db.balance(org));
   }
 
   @Test
