@@ -28,13 +28,15 @@ public final class ApplyStripeEvent {
   private final Database database;
   private final String apiVersion;
   private final StripeWebhookEvents events = new StripeWebhookEvents();
-  private final TopUpCredits topUps = new TopUpCredits();
-  private final RefundDebits refunds = new RefundDebits();
+  private final RefundDebits refunds;
+  private final TopUpCredits topUps;
 
   /** {@code apiVersion}: the one the endpoint was registered with (the SDK's). */
   public ApplyStripeEvent(Database database, String apiVersion) {
     this.database = database;
     this.apiVersion = apiVersion;
+    this.refunds = new RefundDebits(apiVersion);
+    this.topUps = new TopUpCredits(refunds);
   }
 
   public Outcome apply(StripeEvent event) {

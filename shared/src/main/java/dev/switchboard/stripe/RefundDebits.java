@@ -2,6 +2,7 @@ package dev.switchboard.stripe;
 
 import static dev.switchboard.stripe.StripeObjects.idOf;
 
+import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.org.Organizations;
@@ -19,46 +20,84 @@ import java.util.Optional;
  * what earlier refunds debited or recorded as a shortfall. Under the org's row lock, so two
  * refund events of one payment cannot both take the same amount. The wallet cannot go below
  * zero: what it cannot cover is recorded as a shortfall rather than failing the event forever.
+ *
+ * <p>Stripe does not deliver in order: a refund of a top-up not yet credited is recorded, and
+ * {@link #settleEarlierRefunds} applies it when the credit lands.
  */
 final class RefundDebits {
+  private final String apiVersion;
   private final Ledger ledger = new Ledger();
   private final RefundShortfalls shortfalls = new RefundShortfalls();
   private final Organizations organizations = new Organizations();
+  private final StripeWebhookEvents events = new StripeWebhookEvents();
+
+  RefundDebits(String apiVersion) {
+    this.apiVersion = apiVersion;
+  }
 
   EventDecision apply(Connection tx, StripeEvent event) throws SQLException {
     JsonObject charge = event.object();
     Optional<String> paymentIntent = idOf(charge, "payment_intent");
-    Optional<Ledger.TopUpCredit> topUp = paymentIntent.isEmpty()
-        ? Optional.empty() : ledger.topUpCredit(tx, paymentIntent.get());
-    if (topUp.isEmpty()) {
-      return EventDecision.ignored(null, "not_a_top_up", "the charge paid for no credited top-up");
+    if (paymentIntent.isEmpty()) {
+      return EventDecision.ignored(null, "not_a_top_up", "the charge has no PaymentIntent");
     }
-    var org = topUp.get().orgId();
     String currency = charge.optString("currency").orElse("");
     if (!TopUpCredits.CURRENCY.equals(currency)) {
-      return EventDecision.ignored(org, "currency_mismatch", "currency is " + currency);
+      return EventDecision.ignored(null, "currency_mismatch", "currency is " + currency);
     }
-    long refundedTotal = Math.min(charge.longValue("amount_refunded"), topUp.get().amount().value());
+    String chargeId = charge.string("id");
+    long refundedTotal = charge.longValue("amount_refunded");
 
+    PaymentLocks.lock(tx, paymentIntent.get());
+    Optional<Ledger.TopUpCredit> topUp = ledger.topUpCredit(tx, paymentIntent.get());
+    if (topUp.isEmpty()) {
+      return EventDecision.ignored(null, "no_credited_top_up", "PaymentIntent " + paymentIntent.get()
+          + " paid for no credited top-up; if it is credited later, this refund is applied then");
+    }
+    Pence shortfall = debitNewlyRefunded(tx, topUp.get(), paymentIntent.get(), chargeId, refundedTotal,
+        event.id());
+    return EventDecision.appliedWithShortfall(topUp.get().orgId(), shortfall);
+  }
+
+  /**
+   * Called with the PaymentIntent lock held, right after a top-up was credited: debits what
+   * refund events recorded before the credit reported. Returns the shortfall, if any.
+   */
+  Pence settleEarlierRefunds(Connection tx, Ledger.TopUpCredit credit, String paymentIntent)
+      throws SQLException {
+    Optional<StripeWebhookEvents.RecordedRefund> refund = events.largestRefund(tx, paymentIntent, apiVersion);
+    if (refund.isEmpty()) {
+      return Pence.ZERO;
+    }
+    Pence shortfall = debitNewlyRefunded(tx, credit, paymentIntent, refund.get().chargeId(),
+        refund.get().amountRefunded(), refund.get().eventId());
+    events.markAppliedLate(tx, refund.get().eventId(), credit.orgId());
+    return shortfall;
+  }
+
+  private Pence debitNewlyRefunded(Connection tx, Ledger.TopUpCredit topUp, String paymentIntent,
+                                   String chargeId, long amountRefunded, String eventId) throws SQLException {
+    OrgId org = topUp.orgId();
+    long refundedTotal = Math.min(amountRefunded, topUp.amount().value());
     Pence balance = organizations.lock(tx, org).balance();
-    long accounted = ledger.refundedFrom(tx, paymentIntent.get()).value()
-        + shortfalls.total(tx, paymentIntent.get()).value();
+    long accounted = ledger.refundedFrom(tx, paymentIntent).value()
+        + shortfalls.total(tx, paymentIntent).value();
     long newlyRefunded = refundedTotal - accounted;
     if (newlyRefunded <= 0) {
-      return EventDecision.applied(org); // an older or repeated refund event: nothing new
+      return Pence.ZERO; // an older or repeated refund event: nothing new
     }
     long debit = Math.min(newlyRefunded, balance.value());
     if (debit > 0) {
       ledger.post(tx, Ledger.Entry.debit(org, Ledger.Kind.STRIPE_REFUND, Pence.of(debit),
-              "stripe:refund:" + paymentIntent.get() + ":" + refundedTotal,
-              "Refund of wallet top-up (Stripe charge " + charge.string("id") + ")")
-          .fromStripe(paymentIntent.get(), event.id()));
+              "stripe:refund:" + paymentIntent + ":" + refundedTotal,
+              "Refund of wallet top-up (Stripe charge " + chargeId + ")")
+          .fromStripe(paymentIntent, eventId));
     }
     long shortfall = newlyRefunded - debit;
     if (shortfall > 0) {
-      shortfalls.record(tx, new RefundShortfalls.Shortfall(org, paymentIntent.get(), charge.string("id"),
-          event.id(), Pence.of(newlyRefunded), Pence.of(debit), Pence.of(shortfall)));
+      shortfalls.record(tx, new RefundShortfalls.Shortfall(org, paymentIntent, chargeId, eventId,
+          Pence.of(newlyRefunded), Pence.of(debit), Pence.of(shortfall)));
     }
-    return EventDecision.appliedWithShortfall(org, Pence.of(shortfall));
+    return Pence.of(shortfall);
   }
 }

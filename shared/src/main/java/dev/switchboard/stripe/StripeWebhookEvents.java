@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Optional;
 
 /**
  * The SQL of stripe_webhook_events: every delivery, recorded in the same transaction that
@@ -61,6 +62,53 @@ public final class StripeWebhookEvents {
       bindEvent(ps, e);
       ps.setString(5, error);
       ps.setString(6, e.payload());
+      ps.executeUpdate();
+    }
+  }
+
+  /** The largest total refunded that any recorded charge.refunded reported for a PaymentIntent. */
+  public record RecordedRefund(String eventId, String chargeId, long amountRefunded) {}
+
+  /**
+   * The refund events recorded for this PaymentIntent in our API version and in GBP, largest
+   * total first ({@code amount_refunded} is cumulative, so the largest says it all).
+   */
+  public Optional<RecordedRefund> largestRefund(Connection tx, String paymentIntentId, String apiVersion)
+      throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT event_id, payload #>> '{data,object,id}' AS charge_id,
+               (payload #>> '{data,object,amount_refunded}')::bigint AS amount_refunded
+          FROM stripe_webhook_events
+         WHERE event_type = 'charge.refunded'
+           AND payload #>> '{data,object,payment_intent}' = ?
+           AND api_version = ?
+           AND payload #>> '{data,object,currency}' = 'gbp'
+           AND payload #>> '{data,object,amount_refunded}' ~ '^[0-9]{1,15}$'
+           AND payload #>> '{data,object,id}' IS NOT NULL
+         ORDER BY amount_refunded DESC
+         LIMIT 1
+        """)) {
+      ps.setString(1, paymentIntentId);
+      ps.setString(2, apiVersion);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new RecordedRefund(rs.getString("event_id"), rs.getString("charge_id"),
+            rs.getLong("amount_refunded")));
+      }
+    }
+  }
+
+  /** A refund recorded before its top-up was credited has now been applied with the credit. */
+  public void markAppliedLate(Connection tx, String eventId, OrgId orgId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        UPDATE stripe_webhook_events
+           SET status = 'processed', org_id = ?, ignored_reason = NULL, processed_at = now()
+         WHERE event_id = ? AND status = 'ignored'
+        """)) {
+      ps.setObject(1, orgId.value());
+      ps.setString(2, eventId);
       ps.executeUpdate();
     }
   }

@@ -25,6 +25,11 @@ final class TopUpCredits {
   private final Ledger ledger = new Ledger();
   private final Organizations organizations = new Organizations();
   private final StripeCustomers customers = new StripeCustomers();
+  private final RefundDebits refunds;
+
+  TopUpCredits(RefundDebits refunds) {
+    this.refunds = refunds;
+  }
 
   /** checkout.session.completed (and async_payment_succeeded, for delayed methods). */
   EventDecision fromCheckoutSession(Connection tx, StripeEvent event) throws SQLException {
@@ -58,10 +63,11 @@ final class TopUpCredits {
     // the card is on the PaymentIntent; the session carries it only when that is expanded
     String paymentMethod = StripeObjects.expanded(session, "payment_intent")
         .flatMap(pi -> idOf(pi, "payment_method")).orElse(null);
-    credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"), paymentIntent.get(),
-        event.id(), "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
+    Pence shortfall = credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"),
+        paymentIntent.get(), event.id(),
+        "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
     customers.remember(tx, org.get(), idOf(session, "customer").orElse(null), paymentMethod);
-    return EventDecision.applied(org.get());
+    return EventDecision.appliedWithShortfall(org.get(), shortfall);
   }
 
   /** payment_intent.succeeded for a top-up or an auto-recharge. */
@@ -92,19 +98,27 @@ final class TopUpCredits {
       return mismatch.get();
     }
     String paymentIntent = intent.string("id");
-    credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent, event.id(),
-        (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
+    Pence shortfall = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
+        event.id(), (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
             + " (Stripe PaymentIntent " + paymentIntent + ")");
     customers.remember(tx, org.get(), idOf(intent, "customer").orElse(null),
         idOf(intent, "payment_method").orElse(null));
-    return EventDecision.applied(org.get());
+    return EventDecision.appliedWithShortfall(org.get(), shortfall);
   }
 
-  private void credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
-                      String eventId, String description) throws SQLException {
-    // empty when this PaymentIntent was credited already (the other event of the pair)
-    ledger.post(tx, Ledger.Entry.credit(org, kind, Pence.of(pence), "stripe:payment:" + paymentIntent,
-        description).fromStripe(paymentIntent, eventId));
+  /**
+   * Credits the PaymentIntent unless it was credited already (the other event of the pair),
+   * then applies any refund of it that Stripe reported first. Returns the refund shortfall.
+   */
+  private Pence credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
+                       String eventId, String description) throws SQLException {
+    PaymentLocks.lock(tx, paymentIntent);
+    Optional<Ledger.Posted> posted = ledger.post(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
+        "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId));
+    if (posted.isEmpty()) {
+      return Pence.ZERO;
+    }
+    return refunds.settleEarlierRefunds(tx, new Ledger.TopUpCredit(org, Pence.of(pence)), paymentIntent);
   }
 
   private Optional<OrgId> existingOrg(Connection tx, JsonObject metadata) throws SQLException {

@@ -166,6 +166,38 @@ class StripeWebhookEventsTest {
 
   @Test
   void refund_ofAPaymentThatWasNoTopUp_isIgnored() {
-    assertIgnored(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 5000), "not_a_top_up");
+    assertIgnored(f.stripe.chargeRefunded(StripeEvents.id("evt"), topUp, 5000), "no_credited_top_up");
+  }
+
+  @Test
+  void refund_deliveredBeforeTheTopUpWasCredited_isAppliedWhenTheCreditLands() {
+    String refundId = StripeEvents.id("evt");
+    f.send(f.delivery(f.stripe.chargeRefunded(refundId, topUp, 2000)), 200);
+    f.assertWallet(org, 0);
+    assertEquals("ignored", f.eventRow(refundId).get("status"));
+
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+    f.assertWallet(org, 3000);
+    assertEquals("processed", f.eventRow(refundId).get("status"));
+    // the PaymentIntent safety net and a re-delivered refund change nothing more
+    f.send(f.delivery(f.stripe.paymentIntentSucceeded(StripeEvents.id("evt"), topUp)), 200);
+    f.send(f.delivery(f.stripe.chargeRefunded(refundId, topUp, 2000)), 200);
+    f.assertWallet(org, 3000);
+  }
+
+  @Test
+  void refundAndCredit_arrivingTogether_alwaysEndAtTheRefundedBalance() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      TopUp payment = StripeEvents.topUp(org, 5000);
+      var refund = f.delivery(f.stripe.chargeRefunded(StripeEvents.id("evt"), payment, 5000));
+      var credit = f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), payment));
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      var a = pool.submit(() -> f.send(refund));
+      var b = pool.submit(() -> f.send(credit));
+      assertEquals(200, a.get().getStatusCode());
+      assertEquals(200, b.get().getStatusCode());
+      pool.shutdown();
+      f.assertWallet(org, 0);
+    }
   }
 }
