@@ -1,0 +1,232 @@
+package dev.switchboard.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.switchboard.json.Json;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.fake.FakeTwilio;
+import dev.switchboard.testing.fake.FakeVapi;
+import dev.switchboard.testing.stripe.StripeEvents;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests that arrive together, as Lambda runs them: one handler instance per container, many
+ * containers at once (here: one thread per container, each with its own handler), released
+ * by one latch. A bounded number of threads, and one fixed end state each.
+ */
+class ConcurrencyTest {
+  private static final int THREADS = 8;
+
+  private final Rig rig = new Rig();
+  private final UUID org = rig.eventOrg();
+
+  @AfterEach
+  void tearDown() {
+    rig.close();
+  }
+
+  /** Runs each request on its own thread (own handler: own container), all released at once. */
+  private static List<APIGatewayV2HTTPResponse> together(List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
+                                                         List<APIGatewayV2HTTPEvent> events) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(events.size());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<APIGatewayV2HTTPResponse>> futures = new ArrayList<>();
+      for (int i = 0; i < events.size(); i++) {
+        RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = handlers.get(i);
+        APIGatewayV2HTTPEvent event = events.get(i);
+        futures.add(pool.submit(() -> {
+          go.await();
+          return handler.handleRequest(event, null);
+        }));
+      }
+      go.countDown();
+      List<APIGatewayV2HTTPResponse> answers = new ArrayList<>();
+      for (Future<APIGatewayV2HTTPResponse> f : futures) {
+        answers.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return answers;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static String code(APIGatewayV2HTTPResponse r) {
+    return Json.parseObject(r.getBody()).object("error").string("code");
+  }
+
+  // ------------------------------------------------------------------ webhook
+
+  @Test
+  void oneTopUp_deliveredByEightContainersAtOnceAndThenAgain_isCreditedOnce() throws Exception {
+    String eventId = StripeEvents.id("evt");
+    String body = rig.stripeEvents.checkoutSessionCompleted(eventId, StripeEvents.topUp(org, 2500));
+    List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
+    List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      handlers.add(rig.webhook());
+      events.add(Rig.stripeDelivery(body));
+    }
+
+    List<APIGatewayV2HTTPResponse> answers = together(handlers, events);
+    APIGatewayV2HTTPResponse late = rig.webhook().handleRequest(Rig.stripeDelivery(body), null);
+
+    int firstDeliveries = 0;
+    for (APIGatewayV2HTTPResponse r : answers) {
+      assertEquals(200, r.getStatusCode(), r.getBody());
+      firstDeliveries += Json.parseObject(r.getBody()).has("duplicate") ? 0 : 1;
+    }
+    assertEquals(1, firstDeliveries, "exactly one delivery applied it");
+    assertEquals(200, late.getStatusCode());
+    assertTrue(Json.parseObject(late.getBody()).has("duplicate"));
+    assertEquals(Rig.OPENING_BALANCE + 2500, rig.world.db.balance(org));
+    assertEquals(1, rig.world.db.count("SELECT count(*) FROM credit_transactions WHERE stripe_event_id = ?", eventId));
+    assertEquals(1, rig.world.db.count("SELECT attempts FROM stripe_webhook_events WHERE event_id = ?", eventId));
+    Invariants.assertSettled(rig.world);
+  }
+
+  @Test
+  void eightDifferentTopUpsOfOneOrg_atOnce_areAllCredited_andTheWalletEqualsItsLedger() throws Exception {
+    List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
+    List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      StripeEvents.TopUp topUp = StripeEvents.topUp(org, 2500 + i);
+      // half arrive as the Checkout event, half as the PaymentIntent safety net: each credits once
+      String body = i % 2 == 0
+          ? rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)
+          : rig.stripeEvents.paymentIntentSucceeded(StripeEvents.id("evt"), topUp);
+      handlers.add(rig.webhook());
+      events.add(Rig.stripeDelivery(body));
+    }
+
+    for (APIGatewayV2HTTPResponse r : together(handlers, events)) {
+      assertEquals(200, r.getStatusCode(), r.getBody());
+    }
+    long expected = Rig.OPENING_BALANCE;
+    for (int i = 0; i < THREADS; i++) {
+      expected += 2500 + i;
+    }
+    assertEquals(expected, rig.world.db.balance(org));
+    assertEquals(THREADS, rig.world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
+    Invariants.assertSettled(rig.world);
+  }
+
+  // ------------------------------------------------------------------ provisioning
+
+  @Test
+  void eightProvisioningsOfOneDirection_atOnce_halfWithOneKey_buyOneNumber_andChargeOnce() throws Exception {
+    List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
+    List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      handlers.add(rig.provisioning(SagaHooks.NONE));
+      events.add(Rig.provisionEvent(org, "inbound", i < THREADS / 2 ? "shared-key" : "own-key-" + i));
+    }
+
+    List<APIGatewayV2HTTPResponse> answers = together(handlers, events);
+
+    Set<String> createdIds = new HashSet<>();
+    for (APIGatewayV2HTTPResponse r : answers) {
+      if (r.getStatusCode() == 201) {
+        createdIds.add(Json.parseObject(r.getBody()).string("id"));
+      } else {
+        assertEquals(409, r.getStatusCode(), r.getBody());
+        assertTrue(Set.of("number_exists", "request_in_progress").contains(code(r)), r.getBody());
+      }
+    }
+    assertEquals(1, createdIds.size(), "every 201 (a replay included) names the one number");
+    assertEquals(1, rig.world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(1, rig.world.vapi.successCount(FakeVapi.CREATE));
+    assertEquals(Rig.OPENING_BALANCE - Rig.PRICE, rig.world.db.balance(org));
+    Invariants.assertSettled(rig.world);
+  }
+
+  // ------------------------------------------------------------------ release
+
+  @Test
+  void oneNumberReleasedByEightRequestsAtOnce_isReleasedOnce_andAnsweredConsistently() throws Exception {
+    String inbound = rig.provisioned(org, "inbound");
+    String outbound = rig.provisioned(org, "outbound");
+    List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
+    List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      handlers.add(rig.releasing(SagaHooks.NONE));
+      events.add(Rig.releaseEvent(org, inbound));
+    }
+
+    List<APIGatewayV2HTTPResponse> answers = together(handlers, events);
+
+    int released = 0;
+    for (APIGatewayV2HTTPResponse r : answers) {
+      switch (r.getStatusCode()) {
+        case 200 -> released++;
+        case 202 -> assertEquals("releasing", Json.parseObject(r.getBody()).string("status"));
+        case 404 -> assertEquals("not_found", code(r));
+        default -> throw new AssertionError("unexpected " + r.getStatusCode() + ": " + r.getBody());
+      }
+    }
+    assertEquals(1, released, "exactly one request did the release");
+    assertEquals(1, rig.world.vapi.successCount(FakeVapi.DELETE));
+    assertEquals(1, rig.world.twilio.successCount(FakeTwilio.RELEASE));
+    assertEquals("released", status(inbound));
+    assertEquals("active", status(outbound));
+    Invariants.assertSettled(rig.world);
+  }
+
+  // ------------------------------------------------------------------ provisioning racing release
+
+  @Test
+  void provisioningRacingTheReleaseOfTheSameDirection_endsWithExactlyTheNumbersThatWereAnswered201() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      String inbound = rig.provisioned(org, "inbound");
+      rig.world.db.credit(org, Rig.PRICE, "adjustment", "top up for the next round");
+      List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = List.of(
+          rig.releasing(SagaHooks.NONE), rig.provisioning(SagaHooks.NONE), rig.provisioning(SagaHooks.NONE));
+      List<APIGatewayV2HTTPEvent> events = List.of(
+          Rig.releaseEvent(org, inbound),
+          Rig.provisionEvent(org, "inbound", "race-in-" + round),
+          Rig.provisionEvent(org, "outbound", "race-out-" + round));
+
+      List<APIGatewayV2HTTPResponse> answers = together(handlers, events);
+
+      assertEquals(200, answers.get(0).getStatusCode(), answers.get(0).getBody());
+      assertEquals("released", status(inbound));
+      // a number in another direction never waits for or blocks a release
+      APIGatewayV2HTTPResponse outbound = answers.get(2);
+      assertEquals(round == 0 ? 201 : 409, outbound.getStatusCode(), outbound.getBody());
+      // the same direction: refused while the old number is still live or releasing, else bought
+      APIGatewayV2HTTPResponse sameDirection = answers.get(1);
+      if (sameDirection.getStatusCode() == 201) {
+        String id = Json.parseObject(sameDirection.getBody()).string("id");
+        assertEquals("active", status(id));
+        rig.releasing(SagaHooks.NONE).handleRequest(Rig.releaseEvent(org, id), null);
+      } else {
+        assertEquals(409, sameDirection.getStatusCode(), sameDirection.getBody());
+        assertEquals("number_exists", code(sameDirection));
+      }
+      assertEquals(0, rig.world.db.count(
+          "SELECT count(*) FROM managed_phone_numbers WHERE routing_direction = 'inbound' AND status <> 'released' AND status <> 'failed'"));
+      Invariants.assertSettled(rig.world);
+    }
+    assertEquals(1, rig.world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status = 'active'"),
+        "the outbound number bought in the first round");
+  }
+
+  private String status(String id) {
+    return (String) rig.world.db.row("SELECT status FROM managed_phone_numbers WHERE id = ?::uuid", id).get("status");
+  }
+}
