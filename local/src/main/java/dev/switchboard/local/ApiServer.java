@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.testing.fake.FakeStripe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,6 +40,7 @@ final class ApiServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final PrintStream log;
+  private volatile CheckoutPayer payer;
 
   private ApiServer(LocalRun run, HttpServer server, ExecutorService executor, PrintStream log) {
     this.run = run;
@@ -65,7 +67,26 @@ final class ApiServer implements AutoCloseable {
     ApiServer api = new ApiServer(run, server, executor, log);
     server.createContext("/", api::serve);
     server.start();
+    api.payer = api.checkoutPayer().orElse(null);
     return api;
+  }
+
+  /** Where the sandbox pays Checkout sessions: only with the fake Stripe and a webhook route. */
+  private Optional<CheckoutPayer> checkoutPayer() {
+    Optional<HttpRoute> webhook = routes.stream().filter(r -> r.path().endsWith("/webhooks/stripe")).findFirst();
+    Optional<FakeStripe> stripe = run.services().stripeSandbox().flatMap(StripeSandbox::fake);
+    if (webhook.isEmpty() || stripe.isEmpty()) {
+      return Optional.empty();
+    }
+    String secret = run.pool(webhook.get().functionId()).map(p -> p.environment().get("STRIPE_WEBHOOK_SECRET"))
+        .orElse(null);
+    return secret == null ? Optional.empty()
+        : Optional.of(new CheckoutPayer(stripe.get(), secret, baseUrl() + webhook.get().path()));
+  }
+
+  /** The sandbox's "the customer pays" control; empty when Stripe is real. */
+  Optional<CheckoutPayer> payer() {
+    return Optional.ofNullable(payer);
   }
 
   String baseUrl() {
@@ -89,6 +110,11 @@ final class ApiServer implements AutoCloseable {
     int status;
     String target = "-";
     try (exchange) {
+      if (path.startsWith(LOCAL_PREFIX)) {
+        target = "sandbox";
+        status = local(exchange, method, path);
+        return;
+      }
       Optional<Match> match = match(method, path);
       if (match.isEmpty()) {
         status = send(exchange, 404, Map.of("content-type", "application/json"), "{\"message\":\"Not Found\"}");
@@ -126,6 +152,39 @@ final class ApiServer implements AutoCloseable {
     }
     log.printf("%s %s -> %s %d (%d ms)%n", method, rawPath, target, status,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  /** Not an API route: controls of the local sandboxes. */
+  static final String LOCAL_PREFIX = "/_local/";
+  private static final java.util.regex.Pattern PAY =
+      java.util.regex.Pattern.compile("/_local/checkout-sessions/([A-Za-z0-9_]+)/pay");
+
+  /** {@code POST /_local/checkout-sessions/{id}/pay}: the customer pays, Stripe calls the webhook. */
+  private int local(HttpExchange exchange, String method, String path) throws IOException {
+    java.util.regex.Matcher m = PAY.matcher(path);
+    Map<String, String> json = Map.of("content-type", "application/json");
+    if (!m.matches() || !method.equals("POST")) {
+      return send(exchange, 404, json, "{\"message\":\"Not Found\"}");
+    }
+    if (payer == null) {
+      return send(exchange, 409, json, "{\"message\":\"Stripe is not sandboxed in this run: pay on Stripe's own Checkout page\"}");
+    }
+    CheckoutPayer.Delivery delivery;
+    try {
+      delivery = payer.pay(m.group(1));
+    } catch (IllegalArgumentException e) {
+      return send(exchange, 404, json, JSON.createObjectNode().put("message", e.getMessage()).toString());
+    }
+    var answer = JSON.createObjectNode();
+    answer.put("sessionId", m.group(1));
+    answer.put("event", "checkout.session.completed");
+    answer.put("webhookStatus", delivery.status());
+    try {
+      answer.set("webhookAnswer", JSON.readTree(delivery.answer()));
+    } catch (IOException e) {
+      answer.put("webhookAnswer", delivery.answer());
+    }
+    return send(exchange, delivery.status() == 200 ? 200 : 502, json, answer.toString());
   }
 
   private record Match(HttpRoute route, Map<String, String> pathParameters) {}

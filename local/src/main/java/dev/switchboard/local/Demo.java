@@ -3,7 +3,6 @@ package dev.switchboard.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.testing.fake.FakeStripe;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -71,38 +70,23 @@ final class Demo {
       out.println("A new organisation " + org + " with an inbound and an outbound agent; wallet £0.00.");
       out.println("The local API is on " + api.baseUrl() + "; function logs go to stderr.");
       Demo d = new Demo(out, api.baseUrl(), DevJwt.forOrg(org, claim));
-      String webhookSecret = run.pool("StripeWebhookFunction").map(p -> p.environment().get("STRIPE_WEBHOOK_SECRET"))
-          .orElse(null);
-      d.journey(run.services().stripeSandbox().flatMap(StripeSandbox::fake), webhookSecret, org);
+      d.journey(api.payer(), org);
       return d.summary();
     } finally {
       LocalServicesFiles.deleteQuietly(data);
     }
   }
 
-  private void journey(Optional<FakeStripe> stripe, String webhookSecret, UUID org) {
+  private void journey(Optional<CheckoutPayer> payer, UUID org) {
     // 1-2: top up £50 through Stripe Checkout
     Optional<JsonNode> session = call("Top up £50.00: the wallet asks Stripe for a Checkout session",
         "POST", "/wallet/top-ups", "{\"amountPence\":5000,\"successUrl\":\"http://localhost:3000/?top-up=paid\","
             + "\"cancelUrl\":\"http://localhost:3000/?top-up=cancelled\"}", Map.of(), 201);
     Optional<String> sessionId = session.map(s -> s.path("sessionId").asText(null));
-    if (sessionId.isEmpty() || stripe.isEmpty() || webhookSecret == null) {
+    if (sessionId.isEmpty() || payer.isEmpty()) {
       skip("The customer pays; Stripe delivers checkout.session.completed", "there is no Checkout session to pay");
     } else {
-      Map<String, Object> paid = stripe.get().completeSession(sessionId.get());
-      ObjectNode event = JSON.createObjectNode();
-      event.put("id", "evt_local" + Secrets.hex(12));
-      event.put("object", "event");
-      event.put("api_version", com.stripe.Stripe.API_VERSION);
-      event.put("created", System.currentTimeMillis() / 1000);
-      event.put("livemode", false);
-      event.put("pending_webhooks", 1);
-      event.put("type", "checkout.session.completed");
-      event.putObject("data").set("object", JSON.valueToTree(paid));
-      String body = event.toString();
-      String signature = StripeSignature.header(body, webhookSecret, System.currentTimeMillis() / 1000);
-      call("The customer pays; Stripe delivers a signed checkout.session.completed to the webhook",
-          "POST", "/webhooks/stripe", body, Map.of("Stripe-Signature", signature), 200);
+      pay(payer.get(), sessionId.get());
     }
     call("The wallet now holds the top-up", "GET", "/wallet", null, Map.of(), 200);
 
@@ -170,6 +154,25 @@ final class Demo {
       return Optional.ofNullable(JSON.readTree(response.body()));
     } catch (IOException e) {
       return Optional.empty();
+    }
+  }
+
+  /** The customer pays in the sandbox; Stripe's signed event reaches the webhook. */
+  private void pay(CheckoutPayer payer, String sessionId) {
+    step++;
+    String title = "The customer pays; Stripe delivers a signed checkout.session.completed to the webhook";
+    out.println();
+    out.println(step + ". " + title);
+    CheckoutPayer.Delivery delivery = payer.pay(sessionId);
+    out.println("   > POST /webhooks/stripe");
+    out.println("   > Stripe-Signature: " + delivery.signature().substring(0, 57) + "...");
+    printJson("   > ", delivery.event());
+    out.println("   < " + delivery.status());
+    printJson("   < ", delivery.answer());
+    if (delivery.status() != 200) {
+      fail(title, "expected 200, got " + delivery.status());
+    } else {
+      worked++;
     }
   }
 

@@ -10,7 +10,8 @@ import java.util.UUID;
  * A token for the local API only: unsigned ({@code alg: none}), carrying the org id in the
  * claim the functions read ({@code ORG_ID_CLAIM}, nested claims such as
  * {@code app_metadata.org_id} as nested objects). start-api decodes it without verifying, as
- * {@code sam local start-api} does; API Gateway would refuse it.
+ * {@code sam local start-api} does; API Gateway would refuse it. It carries no time claims,
+ * so the same organisation always gets the same token (the README's curl block uses it as is).
  */
 final class DevJwt {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,8 +23,7 @@ final class DevJwt {
     ObjectNode claims = JSON.createObjectNode()
         .put("sub", "local-developer")
         .put("iss", "switchboard-local")
-        .put("aud", "switchboard")
-        .put("iat", System.currentTimeMillis() / 1000);
+        .put("aud", "switchboard");
     ObjectNode parent = claims;
     String[] path = orgClaim.split("\\.");
     for (int i = 0; i < path.length - 1; i++) {

@@ -86,13 +86,15 @@ public final class Main {
     String event = readEvent(a.event.orElseThrow(() -> new UsageException(
         "invoke needs --event <file> (or --event - to read it from stdin)")), a.options.projectDirectory());
 
-    try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err)) {
+    try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err);
+         CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(event, err)) {
       String requestId = java.util.UUID.randomUUID().toString();
-      FunctionProcess.Outcome outcome = run.pool(functionId).orElseThrow().invoke(requestId, event);
+      FunctionProcess.Outcome outcome = run.pool(functionId).orElseThrow()
+          .invoke(requestId, cloudFormation.event());
       switch (outcome.kind()) {
         case RESULT -> {
           out.println(outcome.text());
-          return OK;
+          return cloudFormation.report(functionId) ? OK : FAILED;
         }
         case HANDLER_ERROR -> {
           out.println(outcome.text());
@@ -163,7 +165,9 @@ public final class Main {
   private static void printReady(LocalRun run, ApiServer api, PrintStream out) {
     out.println();
     out.println("Routes on " + api.baseUrl() + ":");
-    for (HttpRoute route : api.routes()) {
+    List<HttpRoute> byPath = new ArrayList<>(api.routes());
+    byPath.sort(java.util.Comparator.comparing(HttpRoute::path).thenComparing(HttpRoute::method));
+    for (HttpRoute route : byPath) {
       out.printf("  %-7s %-28s %s%s%n", route.method(), route.path(), route.functionId(),
           route.authorized() ? "" : "  (no JWT)");
     }
@@ -178,6 +182,11 @@ public final class Main {
       out.println();
       out.println("  curl -s " + api.baseUrl() + "/phone-numbers -H \"Authorization: Bearer $TOKEN\"");
     });
+    if (api.payer().isPresent()) {
+      out.println();
+      out.println("Sandbox Stripe: POST " + api.baseUrl() + ApiServer.LOCAL_PREFIX
+          + "checkout-sessions/<sessionId>/pay pays a top-up (the signed webhook follows).");
+    }
     out.println();
     out.println("Ready. Ctrl-C stops everything.");
   }

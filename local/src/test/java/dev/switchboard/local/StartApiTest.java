@@ -163,4 +163,20 @@ class StartApiTest {
     JsonNode wallet = json(call("GET", "/wallet", null));
     assertEquals(before + 5_000, wallet.path("balancePence").asLong(), wallet.toString());
   }
+
+  @Test
+  void theSandboxPaysACheckoutSession_throughTheRealWebhook_onceOnly() throws Exception {
+    long before = db.balance(DemoOrganization.ORG_ID);
+    HttpResponse<String> topUp = call("POST", "/wallet/top-ups", "{\"amountPence\":2500,"
+        + "\"successUrl\":\"http://localhost:3000/?top-up=paid\",\"cancelUrl\":\"http://localhost:3000/?top-up=cancelled\"}");
+    assertEquals(201, topUp.statusCode(), topUp.body());
+    String sessionId = json(topUp).path("sessionId").asText();
+
+    HttpResponse<String> paid = call("POST", "/_local/checkout-sessions/" + sessionId + "/pay", "");
+
+    assertEquals(200, paid.statusCode(), paid.body());
+    assertEquals(200, json(paid).path("webhookStatus").asInt());
+    assertEquals(before + 2_500, db.balance(DemoOrganization.ORG_ID));
+    assertEquals(404, call("POST", "/_local/checkout-sessions/cs_test_unknown/pay", "").statusCode());
+  }
 }
