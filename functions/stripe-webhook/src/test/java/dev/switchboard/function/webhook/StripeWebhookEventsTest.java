@@ -78,6 +78,13 @@ class StripeWebhookEventsTest {
   }
 
   @Test
+  void aSessionWithAFieldOfTheWrongType_isIgnoredAsMalformed_notRetriedForever() {
+    String body = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)
+        .replace("\"amount_total\" : 5000", "\"amount_total\" : \"5000\"");
+    assertIgnored(body, "malformed_object");
+  }
+
+  @Test
   void anUnhandledEventType_isIgnored() {
     assertIgnored(f.stripe.other(StripeEvents.id("evt"), "customer.created", "customer"), "unhandled_type");
   }

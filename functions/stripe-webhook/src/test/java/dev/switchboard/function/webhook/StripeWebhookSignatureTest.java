@@ -4,9 +4,12 @@ import static dev.switchboard.function.webhook.WebhookFixture.NOW;
 import static dev.switchboard.function.webhook.WebhookFixture.SECRET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.stripe.net.Webhook;
+import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
@@ -149,6 +152,14 @@ class StripeWebhookSignatureTest {
           f.errorCode(f.delivery(body, StripeSignatures.header(body, "whsec_test_forger", NOW)), 400));
     }
     assertEquals(2, reads.get(), "start-up plus one re-read");
+  }
+
+  @Test
+  void withoutASigningSecret_theFunctionRefusesToStart_namingTheSetting() {
+    Map<String, String> env = f.settings();
+    env.remove("STRIPE_WEBHOOK_SECRET");
+    MissingConfigException e = assertThrows(MissingConfigException.class, () -> f.handler(Settings.of(env)));
+    assertTrue(e.getMessage().contains("STRIPE_WEBHOOK_SECRET"), e.getMessage());
   }
 
   @Test
