@@ -1,5 +1,6 @@
 package dev.switchboard.function.migration;
 
+import dev.switchboard.deploy.AnswerInTime;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.config.MissingConfigException;
@@ -88,7 +89,8 @@ public final class DatabaseMigrationHandler extends AbstractCustomResourceHandle
       return Response.builder().status(Response.Status.SUCCESS).physicalResourceId(physicalId)
           .value(data).build();
     };
-    return answerInTime.run(context, physicalId, work, e -> reason(e, url.value));
+    // a migration is one transaction per step and safe to leave: it needs no give-up flag
+    return answerInTime.run(context, physicalId, givenUp -> work.get(), e -> reason(e, url.value));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.switchboard.function.migration;
 
+import dev.switchboard.deploy.AnswerInTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

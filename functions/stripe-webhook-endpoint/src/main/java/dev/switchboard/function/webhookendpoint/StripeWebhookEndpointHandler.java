@@ -1,5 +1,6 @@
 package dev.switchboard.function.webhookendpoint;
 
+import dev.switchboard.deploy.AnswerInTime;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.config.MissingConfigException;

@@ -1,4 +1,4 @@
-package dev.switchboard.function.webhookendpoint;
+package dev.switchboard.deploy;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import dev.switchboard.log.Log;
@@ -24,8 +24,8 @@ import software.amazon.lambda.powertools.cloudformation.Response;
  * handed a flag that turns true once the answer has gone without it, so work that was only
  * slow, not dead, stops and undoes what it made instead of leaving it behind.
  */
-final class AnswerInTime implements AutoCloseable {
-  static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
+public final class AnswerInTime implements AutoCloseable {
+  public static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
   private static final Log LOG = Log.of(AnswerInTime.class);
 
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -38,7 +38,7 @@ final class AnswerInTime implements AutoCloseable {
    * @param physicalId what FAILED keeps as the physical id (CloudFormation requires one)
    * @param reasonOf   turns a failure into a reason that carries no secret
    */
-  Response run(Context context, String physicalId, Function<BooleanSupplier, Response> work,
+  public Response run(Context context, String physicalId, Function<BooleanSupplier, Response> work,
                Function<Throwable, String> reasonOf) {
     long budget = context.getRemainingTimeInMillis() - ANSWER_MARGIN.toMillis();
     if (budget <= 0) {
@@ -66,7 +66,7 @@ final class AnswerInTime implements AutoCloseable {
     }
   }
 
-  static Response failed(String physicalId, String reason) {
+  public static Response failed(String physicalId, String reason) {
     return Response.builder()
         .status(Response.Status.FAILED)
         .physicalResourceId(physicalId)
