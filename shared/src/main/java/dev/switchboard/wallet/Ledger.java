@@ -129,14 +129,19 @@ public final class Ledger {
     }
   }
 
-  /** The same idempotency key, or (for a top-up credit) the same PaymentIntent credited already. */
+  /**
+   * The same idempotency key, or (for a top-up credit) the same PaymentIntent credited already.
+   * Two branches rather than an OR, so each is answered by its own unique index.
+   */
   private static boolean isDuplicate(Connection tx, Entry e) throws SQLException {
     boolean topUpCredit = e.credit() && e.paymentIntentId() != null
         && (e.kind() == Kind.TOPUP || e.kind() == Kind.AUTO_RECHARGE);
     try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT 1 FROM credit_transactions WHERE idempotency_key = ?
+        UNION ALL
         SELECT 1 FROM credit_transactions
-         WHERE idempotency_key = ?
-            OR (? AND stripe_payment_intent_id = ? AND direction = 'credit' AND type IN ('topup', 'auto_recharge'))
+         WHERE ? AND stripe_payment_intent_id = ? AND direction = 'credit' AND type IN ('topup', 'auto_recharge')
+        LIMIT 1
         """)) {
       ps.setString(1, e.idempotencyKey());
       ps.setBoolean(2, topUpCredit);
