@@ -107,7 +107,7 @@ final class ApiServer implements AutoCloseable {
     String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
     String rawPath = exchange.getRequestURI().getRawPath();
     String path = java.net.URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
-    int status;
+    int status = 500;
     String target = "-";
     try (exchange) {
       if (path.startsWith(LOCAL_PREFIX)) {
@@ -148,10 +148,14 @@ final class ApiServer implements AutoCloseable {
       status = respond(exchange, route, outcome);
     } catch (RuntimeException e) {
       log.println("local API error on " + method + " " + rawPath + ": " + e);
-      status = 500;
+      if (exchange.getResponseCode() == -1) { // nothing sent yet: answer as API Gateway would
+        status = send(exchange, 500, Map.of("content-type", "application/json"),
+            "{\"message\":\"Internal Server Error\"}");
+      }
+    } finally {
+      log.printf("%s %s -> %s %d (%d ms)%n", method, rawPath, target, status,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
-    log.printf("%s %s -> %s %d (%d ms)%n", method, rawPath, target, status,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
   /** Not an API route: controls of the local sandboxes. */
