@@ -83,22 +83,18 @@ public final class Ledger {
    * its PaymentIntent) exists already, so a retry never moves money twice. A debit larger
    * than the balance fails with SQL state 23514; check the balance first for a clear error.
    *
-   * <p>The duplicate is looked for first, under the org's row lock: the balance trigger runs
-   * BEFORE INSERT, that is before {@code ON CONFLICT} could skip the row, so a skipped
-   * duplicate would already have moved the balance (and the commit would then fail the
-   * balance-equals-ledger check). Every posting for the org takes the same lock, so two
-   * concurrent postings of one entry cannot both miss each other.
+   * <p>The database computes the balances under the org's row lock and moves the wallet only
+   * for a row it really inserted (an AFTER INSERT trigger), so a duplicate skipped by
+   * {@code ON CONFLICT} moves nothing, and concurrent postings of one entry serialise on the
+   * org row: one is written, the others find it.
    */
   public Optional<Posted> post(Connection tx, Entry e) throws SQLException {
-    lockOrg(tx, e.orgId());
-    if (isDuplicate(tx, e)) {
-      return Optional.empty();
-    }
     try (PreparedStatement ps = tx.prepareStatement("""
         INSERT INTO credit_transactions
                (org_id, type, direction, amount_pence, balance_before_pence, balance_after_pence,
                 idempotency_key, stripe_payment_intent_id, stripe_event_id, managed_number_id, description)
         VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING
         RETURNING id, balance_before_pence, balance_after_pence
         """)) {
       ps.setObject(1, e.orgId().value());
@@ -115,39 +111,11 @@ public final class Ledger {
       }
       ps.setString(9, e.description() == null ? "" : e.description());
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
+        if (!rs.next()) {
+          return Optional.empty();
+        }
         return Optional.of(new Posted(rs.getObject("id", UUID.class),
             Pence.of(rs.getLong("balance_before_pence")), Pence.of(rs.getLong("balance_after_pence"))));
-      }
-    }
-  }
-
-  private static void lockOrg(Connection tx, OrgId orgId) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("SELECT 1 FROM organizations WHERE id = ? FOR UPDATE")) {
-      ps.setObject(1, orgId.value());
-      ps.executeQuery().close();
-    }
-  }
-
-  /**
-   * The same idempotency key, or (for a top-up credit) the same PaymentIntent credited already.
-   * Two branches rather than an OR, so each is answered by its own unique index.
-   */
-  private static boolean isDuplicate(Connection tx, Entry e) throws SQLException {
-    boolean topUpCredit = e.credit() && e.paymentIntentId() != null
-        && (e.kind() == Kind.TOPUP || e.kind() == Kind.AUTO_RECHARGE);
-    try (PreparedStatement ps = tx.prepareStatement("""
-        SELECT 1 FROM credit_transactions WHERE idempotency_key = ?
-        UNION ALL
-        SELECT 1 FROM credit_transactions
-         WHERE ? AND stripe_payment_intent_id = ? AND direction = 'credit' AND type IN ('topup', 'auto_recharge')
-        LIMIT 1
-        """)) {
-      ps.setString(1, e.idempotencyKey());
-      ps.setBoolean(2, topUpCredit);
-      ps.setString(3, e.paymentIntentId());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
       }
     }
   }

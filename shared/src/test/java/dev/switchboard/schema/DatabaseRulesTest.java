@@ -193,6 +193,17 @@ class DatabaseRulesTest {
   }
 
   @Test
+  void ledger_aDuplicateSkippedByOnConflict_movesNoMoney() throws SQLException {
+    String post = "INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,"
+        + " balance_after_pence, idempotency_key) VALUES ('" + org + "', 'topup', 'credit', 700, 0, 0, 'once')"
+        + " ON CONFLICT DO NOTHING";
+    db.inTransaction(post);
+    db.inTransaction(post, post);
+    assertEquals(5700, db.balance(org));
+    assertEquals(db.ledgerSum(org), db.balance(org));
+  }
+
+  @Test
   void ledger_isAppendOnly() {
     assertThrows(SQLException.class, () -> db.inTransaction("DELETE FROM credit_transactions"));
     assertThrows(SQLException.class, () -> db.inTransaction(
