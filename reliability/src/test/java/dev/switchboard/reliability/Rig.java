@@ -176,6 +176,9 @@ final class Rig implements AutoCloseable {
 
   @Override
   public void close() {
+    // every handler built here holds pooled connections: end them, or a long suite runs the
+    // shared server out of connection slots
+    world.db.killOtherConnections();
     stripe.close();
     world.close();
   }
