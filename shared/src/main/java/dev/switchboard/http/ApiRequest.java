@@ -84,27 +84,35 @@ public final class ApiRequest {
     return params == null ? Map.of() : params;
   }
 
-  /** The body exactly as the client sent it, as bytes (base64 undone). */
+  /** The body exactly as the client sent it, as bytes (base64 undone), at most 64 KiB. */
   public byte[] rawBody() {
+    return rawBody(MAX_BODY_BYTES, ErrorCode.INVALID_REQUEST);
+  }
+
+  /**
+   * The body exactly as the client sent it (API Gateway may have base64-encoded it): what a
+   * signature is computed over. Larger than {@code maxBytes}: 413; bad base64: {@code malformed}.
+   */
+  public byte[] rawBody(int maxBytes, ErrorCode malformed) {
     String body = event.getBody();
     if (body == null) {
       return new byte[0];
     }
-    if (body.length() > MAX_BODY_BYTES * 2) {
-      throw tooLarge();
+    if (body.length() > maxBytes * 2L) {
+      throw tooLarge(maxBytes);
     }
     byte[] bytes;
     if (event.getIsBase64Encoded()) {
       try {
         bytes = Base64.getDecoder().decode(body);
       } catch (IllegalArgumentException e) {
-        throw new SwitchboardException(ErrorCode.INVALID_REQUEST, "body is not valid base64");
+        throw new SwitchboardException(malformed, "the body is not valid base64");
       }
     } else {
       bytes = body.getBytes(StandardCharsets.UTF_8);
     }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw tooLarge();
+    if (bytes.length > maxBytes) {
+      throw tooLarge(maxBytes);
     }
     return bytes;
   }
@@ -152,8 +160,8 @@ public final class ApiRequest {
     return ctx.getAuthorizer().getJwt().getClaims();
   }
 
-  private static SwitchboardException tooLarge() {
+  private static SwitchboardException tooLarge(int maxBytes) {
     return new SwitchboardException(
-        ErrorCode.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
+        ErrorCode.PAYLOAD_TOO_LARGE, "the body is larger than " + maxBytes + " bytes");
   }
 }

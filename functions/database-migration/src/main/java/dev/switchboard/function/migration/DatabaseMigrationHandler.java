@@ -1,21 +1,19 @@
 package dev.switchboard.function.migration;
 
-import dev.switchboard.deploy.AnswerInTime;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.db.DatabaseUrl;
+import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.deploy.ResponseClient;
 import dev.switchboard.log.Log;
 import dev.switchboard.schema.SchemaMigrator;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.flywaydb.core.api.FlywayException;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.lambda.powertools.cloudformation.AbstractCustomResourceHandler;
 import software.amazon.lambda.powertools.cloudformation.Response;
 
@@ -41,16 +39,8 @@ public final class DatabaseMigrationHandler extends AbstractCustomResourceHandle
   }
 
   public DatabaseMigrationHandler(Settings settings) {
-    super(responseClient());
+    super(ResponseClient.create());
     this.settings = settings;
-  }
-
-  /** The one HTTP client in the jar (Powertools would otherwise build its own default one). */
-  static SdkHttpClient responseClient() {
-    return UrlConnectionHttpClient.builder()
-        .connectionTimeout(Duration.ofSeconds(3))
-        .socketTimeout(Duration.ofSeconds(10))
-        .build();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.switchboard.function.migration;
 
-import dev.switchboard.deploy.AnswerInTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
+import dev.switchboard.deploy.AnswerInTime;
 import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.TestData;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import java.sql.Connection;
@@ -57,7 +58,7 @@ class DatabaseMigrationHandlerTest {
   void create_onAnEmptyDatabase_appliesEveryMigrationAndReportsTheVersion() {
     String url = emptyDatabase();
 
-    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
     assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
@@ -81,7 +82,7 @@ class DatabaseMigrationHandlerTest {
       db.organization("Acme", 2500);
     }
 
-    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
     assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
@@ -102,7 +103,7 @@ class DatabaseMigrationHandlerTest {
     String database = jdbc.substring(jdbc.lastIndexOf('/') + 1, jdbc.indexOf('?'));
     String url = "postgres://postgres:unused-password@localhost:" + EmbeddedDatabase.shared().port() + "/" + database;
 
-    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"));
   }
@@ -114,7 +115,7 @@ class DatabaseMigrationHandlerTest {
       db.organization("Acme");
     }
 
-    handler(url).handleRequest(event("events/cfn-database-migration-delete.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-delete.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
     assertEquals("SUCCESS", answer.get("Status"));
@@ -127,7 +128,7 @@ class DatabaseMigrationHandlerTest {
   @Test
   void create_whenDatabaseUrlIsMissing_answersFailedNamingTheSetting() {
     new DatabaseMigrationHandler(Settings.of(Map.of()))
-        .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+        .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
     assertEquals("FAILED", answer.get("Status"));
@@ -140,7 +141,7 @@ class DatabaseMigrationHandlerTest {
   void create_whenTheDatabaseRefusesTheLogin_answersFailedWithoutThePassword() {
     String url = "postgres://postgres:s3cret-Passw0rd@localhost:1/nothing_here";
 
-    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     String raw = cloudFormation.rawAnswers().get(0);
     Map<String, Object> answer = cloudFormation.onlyAnswer();
@@ -156,7 +157,7 @@ class DatabaseMigrationHandlerTest {
       db.update("UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '1'");
     }
 
-    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(PLENTY));
+    handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
     assertEquals("FAILED", answer.get("Status"));
@@ -175,7 +176,7 @@ class DatabaseMigrationHandlerTest {
       Duration timeLeft = AnswerInTime.ANSWER_MARGIN.plusSeconds(1);
       long started = System.nanoTime();
 
-      handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext(timeLeft));
+      handler(url).handleRequest(event("events/cfn-database-migration-update.json"), new LambdaContext("DatabaseMigrationFunction", timeLeft));
 
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       assertTrue(took.compareTo(timeLeft) < 0, "answered after " + took);

@@ -22,6 +22,7 @@ import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
 import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.SimulatedCrash;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -423,13 +424,6 @@ class ProvisionNumberHandlerTest {
 
   // ---------------------------------------------------------- crash between steps
 
-  /** Thrown by a hook: the function dies here (an Error, which the saga does not catch). */
-  static final class Crash extends Error {
-    Crash(String step) {
-      super("crash after " + step);
-    }
-  }
-
   private ReconcileNumbers reconciler() {
     Settings s = Settings.of(world.settings());
     return new ReconcileNumbers(new Database(DatabaseUrl.parse(world.db.jdbcUrl())), TwilioTelephony.from(s),
@@ -441,10 +435,10 @@ class ProvisionNumberHandlerTest {
     for (String step : List.of("charged", "subaccount", "purchase", "vapi_import")) {
       handler = handler(s -> {
         if (s.equals(step)) {
-          throw new Crash(s);
+          throw new SimulatedCrash(s);
         }
       });
-      assertThrows(Crash.class, () -> post(body("inbound")), step);
+      assertThrows(SimulatedCrash.class, () -> post(body("inbound")), step);
       assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged before the crash at " + step);
       world.assertInvariant9();
 
@@ -459,10 +453,10 @@ class ProvisionNumberHandlerTest {
   void provision_retriedWithTheSameKeyAfterACrash_settlesAndAnswersRefunded() {
     handler = handler(s -> {
       if (s.equals("purchase")) {
-        throw new Crash(s);
+        throw new SimulatedCrash(s);
       }
     });
-    assertThrows(Crash.class, () -> handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null));
+    assertThrows(SimulatedCrash.class, () -> handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null));
     handler = handler(SagaHooks.NONE);
 
     error(handler.handleRequest(provisionEvent(body("inbound"), "key-crash"), null), 409, "request_in_progress");

@@ -28,6 +28,7 @@ import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
 import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.SimulatedCrash;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -282,10 +283,10 @@ class ReleaseNumberHandlerTest {
   void release_whenTheFunctionDiesBetweenSteps_theReconcilerFinishesIt_callingEachProviderOnce() {
     handler = handler(step -> {
       if (step.equals("vapi_released")) {
-        throw new Crash(step);
+        throw new SimulatedCrash(step);
       }
     });
-    assertThrows(Crash.class, () -> delete(inbound));
+    assertThrows(SimulatedCrash.class, () -> delete(inbound));
     assertEquals("releasing", status(inbound));
     assertGoneFromTheDropdownOnly(inbound);
 
@@ -298,12 +299,6 @@ class ReleaseNumberHandlerTest {
     assertReleasedEverywhere(inbound);
     assertEquals(1, world.vapi.count(FakeVapi.DELETE));
     assertEquals(1, world.twilio.count(FakeTwilio.RELEASE));
-  }
-
-  static final class Crash extends Error {
-    Crash(String step) {
-      super("crash after " + step);
-    }
   }
 
   @Test

@@ -1,23 +1,21 @@
 package dev.switchboard.function.webhookendpoint;
 
-import dev.switchboard.deploy.AnswerInTime;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
+import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.deploy.ResponseClient;
 import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Owner;
 import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Registered;
-import dev.switchboard.log.Log;
 import dev.switchboard.log.Log.SafeToLog;
+import dev.switchboard.log.Log;
 import dev.switchboard.providers.stripe.StripeClients;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.lambda.powertools.cloudformation.AbstractCustomResourceHandler;
 import software.amazon.lambda.powertools.cloudformation.Response;
 
@@ -42,16 +40,8 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
 
   /** STRIPE_API_KEY (and STRIPE_API_BASE_URL, timeouts) from the settings; Secrets Manager from the SDK chain. */
   public StripeWebhookEndpointHandler(Settings settings) {
-    super(responseClient());
+    super(ResponseClient.create());
     this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create()));
-  }
-
-  /** The one HTTP client in the jar (Powertools would otherwise build its own default one). */
-  static SdkHttpClient responseClient() {
-    return UrlConnectionHttpClient.builder()
-        .connectionTimeout(Duration.ofSeconds(3))
-        .socketTimeout(Duration.ofSeconds(10))
-        .build();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.switchboard.function.webhookendpoint;
 
-import dev.switchboard.deploy.AnswerInTime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +10,8 @@ import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResource
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.stripe.Stripe;
 import dev.switchboard.config.Settings;
+import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
@@ -138,7 +139,7 @@ class StripeWebhookEndpointHandlerTest {
   private Map<String, Object> run(StripeWebhookEndpointHandler h, CloudFormationCustomResourceEvent event,
                                   Duration timeLeft) {
     cloudFormation.clearJournal();
-    h.handleRequest(event, new LambdaContext(timeLeft));
+    h.handleRequest(event, new LambdaContext("StripeWebhookEndpointFunction", timeLeft));
     return cloudFormation.onlyAnswer();
   }
 
@@ -471,7 +472,7 @@ class StripeWebhookEndpointHandlerTest {
     String id = createdEndpointId();
     cloudFormation.failNext(FakeCloudFormation.RESPOND, Fault.status(403, "AccessDenied", "Request has expired"));
 
-    handler.handleRequest(deleteEvent(id), new LambdaContext(PLENTY));
+    handler.handleRequest(deleteEvent(id), new LambdaContext("StripeWebhookEndpointFunction", PLENTY));
 
     assertTrue(stripe.endpoints().isEmpty());
   }

@@ -18,7 +18,6 @@ import dev.switchboard.stripe.WebhookSignature;
 import dev.switchboard.wiring.Platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Base64;
 
 /** POST /webhooks/stripe (no JWT: the Stripe signature is the authentication). */
 public final class StripeWebhookHandler
@@ -50,7 +49,8 @@ public final class StripeWebhookHandler
   public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
     ApiRequest request = new ApiRequest(event);
     return ApiResponses.handle(() -> {
-      String payload = rawBody(event);
+      // exactly as Stripe signed it: API Gateway may have base64-encoded it
+      String payload = new String(request.rawBody(MAX_BODY_BYTES, ErrorCode.INVALID_PAYLOAD), StandardCharsets.UTF_8);
       signature.verify(payload, request.header("Stripe-Signature"));
       ApplyStripeEvent.Outcome outcome = applyEvent.apply(parse(payload));
       return ApiResponses.json(200, outcome == ApplyStripeEvent.Outcome.DUPLICATE
@@ -67,25 +67,5 @@ public final class StripeWebhookHandler
       LOG.warn("stripe.event.invalid_payload", "bytes", payload.length());
       throw e;
     }
-  }
-
-  /** The body exactly as Stripe signed it: API Gateway may have base64-encoded it. */
-  private static String rawBody(APIGatewayV2HTTPEvent event) {
-    String body = event.getBody() == null ? "" : event.getBody();
-    byte[] bytes;
-    if (event.getIsBase64Encoded()) {
-      try {
-        bytes = Base64.getDecoder().decode(body);
-      } catch (IllegalArgumentException e) {
-        throw new SwitchboardException(ErrorCode.INVALID_PAYLOAD, "the body is not valid base64");
-      }
-    } else {
-      bytes = body.getBytes(StandardCharsets.UTF_8);
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw new SwitchboardException(ErrorCode.PAYLOAD_TOO_LARGE,
-          "the body is larger than " + MAX_BODY_BYTES + " bytes");
-    }
-    return new String(bytes, StandardCharsets.UTF_8);
   }
 }

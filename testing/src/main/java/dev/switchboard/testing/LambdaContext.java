@@ -1,4 +1,4 @@
-package dev.switchboard.function.migration;
+package dev.switchboard.testing;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** The Lambda context of one invocation whose clock really runs down from {@code timeLeft}. */
-final class LambdaContext implements Context {
+public final class LambdaContext implements Context {
+  private final String function;
   private final long deadlineNanos;
 
-  LambdaContext(Duration timeLeft) {
+  /** {@code function}: the logical id, as in the names Lambda gives ("switchboard-staging-" + id). */
+  public LambdaContext(String function, Duration timeLeft) {
+    this.function = "switchboard-staging-" + function;
     this.deadlineNanos = System.nanoTime() + timeLeft.toNanos();
   }
 
@@ -19,12 +22,12 @@ final class LambdaContext implements Context {
     return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
   }
   @Override public String getAwsRequestId() { return "8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f"; }
-  @Override public String getLogGroupName() { return "/aws/lambda/switchboard-staging-DatabaseMigrationFunction"; }
+  @Override public String getLogGroupName() { return "/aws/lambda/" + function; }
   @Override public String getLogStreamName() { return "2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef"; }
-  @Override public String getFunctionName() { return "switchboard-staging-DatabaseMigrationFunction"; }
+  @Override public String getFunctionName() { return function; }
   @Override public String getFunctionVersion() { return "$LATEST"; }
   @Override public String getInvokedFunctionArn() {
-    return "arn:aws:lambda:eu-west-2:123456789012:function:switchboard-staging-DatabaseMigrationFunction";
+    return "arn:aws:lambda:eu-west-2:123456789012:function:" + function;
   }
   @Override public CognitoIdentity getIdentity() { return null; }
   @Override public ClientContext getClientContext() { return null; }
