@@ -10,14 +10,17 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.json.Json;
 import dev.switchboard.log.Log;
 import dev.switchboard.stripe.ApplyStripeEvent;
 import dev.switchboard.stripe.StripeEvent;
 import dev.switchboard.stripe.WebhookSignature;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.wiring.SnapStartHooks;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 
 /** POST /webhooks/stripe (no JWT: the Stripe signature is the authentication). */
 public final class StripeWebhookHandler
@@ -28,6 +31,7 @@ public final class StripeWebhookHandler
 
   private final WebhookSignature signature;
   private final ApplyStripeEvent applyEvent;
+  private final SnapStartHooks snapStart;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public StripeWebhookHandler() {
@@ -35,14 +39,29 @@ public final class StripeWebhookHandler
   }
 
   public StripeWebhookHandler(Platform platform, Clock clock) {
+    this.signature = new WebhookSignature(platform.settings(), clock);
     // the endpoint is registered with the SDK's API version; events in another are refused
-    this(new WebhookSignature(platform.settings(), clock),
-        new ApplyStripeEvent(platform.database(), Stripe.API_VERSION));
+    this.applyEvent = new ApplyStripeEvent(platform.database(), Stripe.API_VERSION);
+    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
   }
 
-  public StripeWebhookHandler(WebhookSignature signature, ApplyStripeEvent applyEvent) {
-    this.signature = signature;
-    this.applyEvent = applyEvent;
+  /** The SnapStart hooks (tests call them as the runtime would). */
+  public SnapStartHooks snapStart() {
+    return snapStart;
+  }
+
+  /**
+   * The signature check (HMAC and header parsing) on a delivery that fails it, and the event
+   * parser on a sample in memory: nothing is recorded, no provider is called.
+   */
+  private void prime() {
+    String sample = "{\"id\":\"evt_priming\",\"object\":\"event\",\"type\":\"priming\","
+        + "\"api_version\":\"" + Stripe.API_VERSION + "\",\"data\":{\"object\":{}}}";
+    StripeEvent.parse(sample);
+    APIGatewayV2HTTPEvent delivery = PrimingEvents.request("POST", "/webhooks/stripe", "POST /webhooks/stripe",
+        "org_id", sample, null);
+    delivery.getHeaders().put("stripe-signature", "t=0,v1=" + "0".repeat(64));
+    handleRequest(delivery, null);
   }
 
   @Override

@@ -49,6 +49,16 @@ class StripeWebhookDeliveryTest {
   }
 
   @Test
+  void snapStartHooks_recordNothing_andTheWebhookStillCreditsAfterRestore() {
+    f.handler.snapStart().beforeCheckpoint(null);
+    f.handler.snapStart().afterRestore(null);
+    assertEquals(0, f.db.count("SELECT count(*) FROM stripe_webhook_events"), "priming records no event");
+
+    f.send(f.delivery(body), 200);
+    f.assertWallet(org, 5000);
+  }
+
+  @Test
   void topUp_deliveredTwice_isCreditedOnce_andTheSecondIsADuplicate() {
     f.send(f.delivery(body), 200);
     assertEquals(Map.of("received", true, "duplicate", true), f.send(f.delivery(body), 200).asMap());

@@ -10,6 +10,7 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.json.Json;
 import dev.switchboard.providers.stripe.StripeClients;
 import dev.switchboard.stripe.StripeTopUpCheckout;
@@ -18,6 +19,8 @@ import dev.switchboard.wallet.TopUpSettings;
 import dev.switchboard.wallet.TopUpWallet;
 import dev.switchboard.wallet.WalletStatement;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.wiring.SnapStartHooks;
+import java.util.List;
 import java.util.Optional;
 
 /** POST /wallet/top-ups and GET /wallet. */
@@ -25,6 +28,7 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
   private final TopUpWallet topUp;
   private final WalletStatement statement;
   private final String orgClaim;
+  private final SnapStartHooks snapStart;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public WalletHandler() {
@@ -32,16 +36,23 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
   }
 
   public WalletHandler(Platform platform) {
-    this(new TopUpWallet(platform.database(),
-            new StripeTopUpCheckout(StripeClients.from(platform.settings())),
-            TopUpSettings.from(platform.settings())),
-        new WalletStatement(platform.database()), platform.orgClaim());
+    this.topUp = new TopUpWallet(platform.database(),
+        new StripeTopUpCheckout(StripeClients.from(platform.settings())), TopUpSettings.from(platform.settings()));
+    this.statement = new WalletStatement(platform.database());
+    this.orgClaim = platform.orgClaim();
+    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
   }
 
-  public WalletHandler(TopUpWallet topUp, WalletStatement statement, String orgClaim) {
-    this.topUp = topUp;
-    this.statement = statement;
-    this.orgClaim = orgClaim;
+  /** The SnapStart hooks (tests call them as the runtime would). */
+  public SnapStartHooks snapStart() {
+    return snapStart;
+  }
+
+  /** Both routes for an org that cannot exist: answered 404 before Stripe is called. */
+  private void prime() {
+    handleRequest(PrimingEvents.request("GET", "/wallet", "GET /wallet", orgClaim, null, null), null);
+    handleRequest(PrimingEvents.request("POST", "/wallet/top-ups", "POST /wallet/top-ups", orgClaim,
+        "{\"amountPence\":5000}", null), null);
   }
 
   @Override

@@ -281,4 +281,14 @@ class WalletHandlerTest {
     }
     assertNotEquals(null, page.string("nextCursor"));
   }
+
+  @Test
+  void snapStartHooks_callNoProvider_andTheWalletWorksAfterRestore() {
+    eventOrg();
+    handler.snapStart().beforeCheckpoint(null);
+    handler.snapStart().afterRestore(null);
+    assertEquals(0, stripe.journal().size(), "priming calls no provider");
+
+    assertEquals(200, handler.handleRequest(walletEvent(Map.of()), null).getStatusCode());
+  }
 }
