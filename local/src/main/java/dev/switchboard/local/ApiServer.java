@@ -94,6 +94,11 @@ final class ApiServer implements AutoCloseable {
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
   }
 
+  /** Only this machine can reach it (the unverified JWTs make anything else unsafe). */
+  boolean isLoopback() {
+    return server.getAddress().getAddress().isLoopbackAddress();
+  }
+
   int port() {
     return server.getAddress().getPort();
   }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import java.io.IOException;
 import java.io.PrintStream;
+import dev.switchboard.testing.fake.FakeSecretsManager;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A custom resource answers CloudFormation by a PUT to the event's pre-signed
@@ -28,7 +30,7 @@ final class CustomResourceResponses implements AutoCloseable {
     this.err = err;
   }
 
-  static CustomResourceResponses forEvent(String eventJson, PrintStream err) {
+  static CustomResourceResponses forEvent(String eventJson, Optional<FakeSecretsManager> secrets, PrintStream err) {
     JsonNode event;
     try {
       event = JSON.readTree(eventJson);
@@ -41,6 +43,11 @@ final class CustomResourceResponses implements AutoCloseable {
     FakeCloudFormation receiver = new FakeCloudFormation();
     ((ObjectNode) event).put("ResponseURL", receiver.responseUrl());
     err.println("  cfn       SANDBOX   the answer to CloudFormation (the event's ResponseURL) is caught and shown");
+    JsonNode secretId = event.path("ResourceProperties").path("SecretId");
+    if (secretId.isTextual() && secrets.isPresent()) {
+      // the stack's secret resource exists before the custom resource runs: so it does here
+      secrets.get().create(secretId.asText());
+    }
     return new CustomResourceResponses(event.toString(), receiver, err);
   }
 

@@ -34,6 +34,7 @@ final class LocalServices implements AutoCloseable {
   private String jdbcUrl;
   private UUID demoOrg;
   private StripeSandbox stripe;
+  private SecretsManagerSandbox secretsManager;
 
   private LocalServices() {}
 
@@ -79,6 +80,10 @@ final class LocalServices implements AutoCloseable {
 
   Optional<StripeSandbox> stripeSandbox() {
     return Optional.ofNullable(stripe);
+  }
+
+  Optional<SecretsManagerSandbox> secretsManagerSandbox() {
+    return Optional.ofNullable(secretsManager);
   }
 
   private void startDatabase(Predicate<String> given, Map<String, String> values, Path dataDirectory,
@@ -142,11 +147,11 @@ final class LocalServices implements AutoCloseable {
 
   private void provider(ProviderSandbox sandbox, Predicate<String> given, Map<String, String> values,
       PrintStream out) {
-    String name = sandbox.provider().toLowerCase(java.util.Locale.ROOT);
-    if (sandbox.credentials().stream().allMatch(given)) {
+    String name = sandbox.name();
+    if (sandbox.real(given)) {
       String url = Optional.ofNullable(values.get(sandbox.baseUrlSetting())).filter(v -> !v.isBlank())
           .orElse(sandbox.realUrl());
-      out.printf("  %-9s REAL      %s (%s given)%n", name, url, String.join(", ", sandbox.credentials()));
+      out.printf("  %-9s REAL      %s (%s given)%n", name, url, String.join(" or ", sandbox.credentials()));
       sandbox.close();
       return;
     }
@@ -156,8 +161,12 @@ final class LocalServices implements AutoCloseable {
     if (sandbox instanceof StripeSandbox s) {
       stripe = s;
     }
+    if (sandbox instanceof SecretsManagerSandbox s) {
+      secretsManager = s;
+    }
     out.printf("  %-9s SANDBOX   fake %s on %s (set %s to use the real one)%n", name, sandbox.provider(),
-        sandbox.baseUrl(), String.join(" and ", sandbox.credentials()));
+        sandbox.baseUrl(), String.join(sandbox instanceof SecretsManagerSandbox ? " or " : " and ",
+            sandbox.credentials()));
   }
 
   private void webhookSecret(Predicate<String> given, PrintStream out) {

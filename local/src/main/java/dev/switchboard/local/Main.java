@@ -87,7 +87,8 @@ public final class Main {
         "invoke needs --event <file> (or --event - to read it from stdin)")), a.options.projectDirectory());
 
     try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err);
-         CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(event, err)) {
+         CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(event,
+             run.services().secretsManagerSandbox().flatMap(SecretsManagerSandbox::fake), err)) {
       String requestId = java.util.UUID.randomUUID().toString();
       FunctionProcess.Outcome outcome = run.pool(functionId).orElseThrow()
           .invoke(requestId, cloudFormation.event());
@@ -186,6 +187,11 @@ public final class Main {
       out.println();
       out.println("Sandbox Stripe: POST " + api.baseUrl() + ApiServer.LOCAL_PREFIX
           + "checkout-sessions/<sessionId>/pay pays a top-up (the signed webhook follows).");
+    }
+    if (!api.isLoopback()) {
+      out.println();
+      out.println("WARNING: listening beyond this machine (--host " + api.baseUrl()
+          + "): this API accepts unsigned JWTs, so anyone who can reach it can act as any organisation.");
     }
     out.println();
     out.println("Ready. Ctrl-C stops everything.");

@@ -11,8 +11,18 @@ interface ProviderSandbox extends AutoCloseable {
   /** "Twilio", as the announcement names it. */
   String provider();
 
+  /** "twilio": the announcement's short name. */
+  default String name() {
+    return provider().toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** The settings whose presence means "use the real service". */
   List<String> credentials();
+
+  /** Whether the developer gave what the real service needs (by default: every credential). */
+  default boolean real(java.util.function.Predicate<String> given) {
+    return credentials().stream().allMatch(given);
+  }
 
   /** The base-URL setting that points the function's SDK at a server. */
   String baseUrlSetting();

@@ -8,6 +8,6 @@ final class Sandboxes {
 
   /** Fresh, unstarted sandboxes (each run starts the ones it needs). */
   static List<ProviderSandbox> all() {
-    return List.of(new TwilioSandbox(), new VapiSandbox(), new StripeSandbox());
+    return List.of(new TwilioSandbox(), new VapiSandbox(), new StripeSandbox(), new SecretsManagerSandbox());
   }
 }

@@ -51,8 +51,12 @@ class FunctionEventsTest {
         new Case("StripeWebhookFunction", "stripe-webhook-checkout-session-completed-base64.json", 0, 400,
             "invalid_signature"),
         new Case("ReconcileFunction", "schedule-reconcile.json", 0, -1, "finishedReleases"),
-        new Case("DatabaseMigrationFunction", "cfn-database-migration-update.json", 0, -1, "SUCCESS"),
-        new Case("StripeWebhookEndpointFunction", "cfn-stripe-webhook-endpoint-delete.json", 0, -1, "SUCCESS"));
+        new Case("DatabaseMigrationFunction", "cfn-database-migration-update.json", 0, -1, "\"Status\":\"SUCCESS\""),
+        // registers the endpoint with the fake Stripe and stores its secret in the fake Secrets Manager
+        new Case("StripeWebhookEndpointFunction", "cfn-stripe-webhook-endpoint-create.json", 0, -1,
+            "\"Status\":\"SUCCESS\""),
+        new Case("StripeWebhookEndpointFunction", "cfn-stripe-webhook-endpoint-delete.json", 0, -1,
+            "\"Status\":\"SUCCESS\""));
   }
 
   @TempDir
