@@ -44,14 +44,15 @@ public final class Main {
   public static void main(String[] args) {
     FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
     Path project = Path.of(System.getProperty("switchboard.project", "")).toAbsolutePath();
-    int code = run(args, project, System.getenv(), System.out, System.err);
+    int code = run(args, project, System.getenv(), System.in, System.out, System.err);
     if (code != OK || (args.length > 0 && !args[0].equals("start-api"))) {
       System.exit(code);
     }
   }
 
   /** Runs one command; returns the exit code. start-api returns only when it is stopped. */
-  static int run(String[] args, Path project, Map<String, String> env, PrintStream out, PrintStream err) {
+  static int run(String[] args, Path project, Map<String, String> env, java.io.InputStream in, PrintStream out,
+      PrintStream err) {
     if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
       (args.length == 0 ? err : out).print(USAGE_TEXT);
       return args.length == 0 ? USAGE : OK;
@@ -59,7 +60,7 @@ public final class Main {
     try {
       Arguments a = Arguments.parse(args, project, env);
       return switch (a.command) {
-        case "invoke" -> invoke(a, out, err);
+        case "invoke" -> invoke(a, in, out, err);
         case "start-api" -> startApi(a, out, err);
         case "demo" -> Demo.run(a.options, out);
         default -> throw new UsageException("unknown command " + a.command + "\n\n" + USAGE_TEXT);
@@ -73,7 +74,7 @@ public final class Main {
     }
   }
 
-  private static int invoke(Arguments a, PrintStream out, PrintStream err) {
+  private static int invoke(Arguments a, java.io.InputStream in, PrintStream out, PrintStream err) {
     if (a.positional.size() != 1) {
       throw new UsageException("invoke takes one function logical id, e.g. invoke ListNumbersFunction --event events/list-numbers.json");
     }
@@ -84,7 +85,7 @@ public final class Main {
           + "; its functions: " + String.join(", ", template.functions().keySet()));
     }
     String event = readEvent(a.event.orElseThrow(() -> new UsageException(
-        "invoke needs --event <file> (or --event - to read it from stdin)")), a.options.projectDirectory());
+        "invoke needs --event <file> (or --event - to read it from stdin)")), in);
 
     try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err);
          CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(event,
@@ -116,11 +117,11 @@ public final class Main {
     }
   }
 
-  private static String readEvent(String source, Path project) {
+  private static String readEvent(String source, java.io.InputStream in) {
     try {
       String text;
       if (source.equals("-")) {
-        text = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       } else {
         Path file = Path.of(source);
         if (!Files.isRegularFile(file)) {

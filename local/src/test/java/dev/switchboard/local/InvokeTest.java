@@ -145,4 +145,13 @@ class InvokeTest {
     assertEquals(2, r.exitCode());
     assertTrue(r.stderr().contains("unknown option --prot") && r.stderr().contains("usage:"), r.stderr());
   }
+
+  @Test
+  void invoke_withEventDash_readsTheEventFromStdin() throws Exception {
+    LocalTestSupport.Result r = LocalTestSupport.runWithInput("{\"show\": [], \"from\": \"stdin\"}",
+        env(Map.of()), "invoke", "EchoFunction", "--event", "-", "--template", TEMPLATE, "--data-dir", dir.toString());
+
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertEquals("stdin", JSON.readTree(r.stdout()).path("event").path("from").asText());
+  }
 }

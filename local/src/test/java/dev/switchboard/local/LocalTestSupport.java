@@ -31,12 +31,18 @@ final class LocalTestSupport {
 
   /** The command line as ./run runs it, in this JVM; stdout and stderr captured. */
   static Result run(Map<String, String> env, String... args) {
+    return runWithInput("", env, args);
+  }
+
+  /** The same, with what the command reads from stdin. */
+  static Result runWithInput(String stdin, Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, PROJECT, env, o, e);
+      code = Main.run(args, PROJECT, env,
+          new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), o, e);
     }
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
