@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -239,12 +238,10 @@ final class ApiServer implements AutoCloseable {
     }
     int status = result.path("statusCode").asInt(500);
     var headers = exchange.getResponseHeaders();
-    for (Iterator<Map.Entry<String, JsonNode>> it = result.path("headers").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> h = it.next();
+    for (Map.Entry<String, JsonNode> h : result.path("headers").properties()) {
       headers.add(h.getKey(), h.getValue().asText());
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = result.path("multiValueHeaders").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> h = it.next();
+    for (Map.Entry<String, JsonNode> h : result.path("multiValueHeaders").properties()) {
       h.getValue().forEach(v -> headers.add(h.getKey(), v.asText()));
     }
     result.path("cookies").forEach(c -> headers.add("set-cookie", c.asText()));

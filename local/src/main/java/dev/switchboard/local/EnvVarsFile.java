@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -35,8 +34,7 @@ record EnvVarsFile(Map<String, String> everyFunction, Map<String, Map<String, St
     }
     Map<String, String> every = Map.of();
     Map<String, Map<String, String>> per = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : root.properties()) {
       Map<String, String> values = variables(file, entry.getKey(), entry.getValue());
       if (entry.getKey().equals("Parameters")) {
         every = values;
@@ -69,8 +67,7 @@ record EnvVarsFile(Map<String, String> everyFunction, Map<String, Map<String, St
       throw new UsageException(file + ": \"" + block + "\" must be an object of variables");
     }
     Map<String, String> values = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> v = it.next();
+    for (Map.Entry<String, JsonNode> v : node.properties()) {
       if (v.getValue().isContainerNode()) {
         throw new UsageException(file + ": " + block + "." + v.getKey() + " must be a string, number or boolean");
       }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -42,8 +41,7 @@ final class Jwt {
       return Optional.empty();
     }
     Map<String, String> claims = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = payload.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> claim = it.next();
+    for (Map.Entry<String, JsonNode> claim : payload.properties()) {
       JsonNode v = claim.getValue();
       claims.put(claim.getKey(), v.isContainerNode() ? v.toString() : v.asText());
     }
