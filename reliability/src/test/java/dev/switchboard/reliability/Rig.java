@@ -50,6 +50,15 @@ final class Rig implements AutoCloseable {
   final ProviderWorld world = new ProviderWorld();
   final FakeStripe stripe = new FakeStripe();
   final StripeEvents stripeEvents = new StripeEvents(Stripe.API_VERSION, NOW);
+  private CustomResources resources;
+
+  /** Secrets Manager and CloudFormation fakes for the deploy-time custom resources, made on first use. */
+  CustomResources resources() {
+    if (resources == null) {
+      resources = new CustomResources(stripe);
+    }
+    return resources;
+  }
 
   /** The environment every function reads (each takes what it needs). */
   Map<String, String> env() {
@@ -179,6 +188,9 @@ final class Rig implements AutoCloseable {
     // every handler built here holds pooled connections: end them, or a long suite runs the
     // shared server out of connection slots
     world.db.killOtherConnections();
+    if (resources != null) {
+      resources.close();
+    }
     stripe.close();
     world.close();
   }
