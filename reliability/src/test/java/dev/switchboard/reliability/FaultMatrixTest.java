@@ -56,6 +56,8 @@ class FaultMatrixTest {
     PROVIDER_4XX("4xx+body"),
     TIMEOUT("timeout"),
     DROPPED("dropped"),
+    /** The client times out, yet the provider did the work: the outcome the saga must find out. */
+    LATE_SUCCESS("late 2xx"),
     DB_KILLED("db killed"),
     DIES("dies");
 
@@ -397,6 +399,8 @@ class FaultMatrixTest {
         case PROVIDER_4XX -> fail(rig, Fault.status(400, "20001", "Rejected by the reliability suite"));
         case TIMEOUT -> fail(rig, Fault.delay(PAST_TIMEOUT));
         case DROPPED -> fail(rig, Fault.drop());
+        // once only: a retry by the client itself must meet a provider that already did the work
+        case LATE_SUCCESS -> step.server().apply(rig).failNext(step.route(), Fault.lateSuccess(PAST_TIMEOUT));
         case DB_KILLED -> ConnectionKiller.arm(rig.world.db, step.killTiming(), step.killWhen());
         case DIES -> {
           if (step.dieAfterLog() != null) {
@@ -439,9 +443,22 @@ class FaultMatrixTest {
       switch (kind) {
         case DB_KILLED -> assertTrue(ConnectionKiller.fired(rig.world.db), "the connection was never killed");
         case DIES -> assertTrue(hookCrashed.get() || (dying != null && dying.fired()), "the function never died");
+        case LATE_SUCCESS -> {
+          // the provider finishes PAST_TIMEOUT after the call arrived: let it land before anyone retries
+          sleep(PAST_TIMEOUT.plusMillis(200));
+          assertTrue(step.server().apply(rig).successCount(step.route()) > 0, "the late call never landed");
+        }
         default -> assertTrue(eventually(() -> step.server().apply(rig).count(step.route()) > 0),
             "the faulty call was never made");
       }
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
