@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -140,16 +139,7 @@ class ConcurrencyTest {
   }
 
   @Test
-  @Disabled("BUG: concurrent ledger entries of one org can fail their commit with SQL state 23514 "
-      + "(balance_matches_ledger): credit_transactions.seq is drawn when the row is formed, before the BEFORE "
-      + "trigger ledger_apply waits for the org row lock, so two transactions can take the lock in the opposite "
-      + "order of their seq; the deferred check then compares the wallet with the highest-seq committed row, which "
-      + "is not the last one applied, and refuses a correct commit (reproduced directly: seq 1000 posted, then seq "
-      + "999: 'wallet of … is 112 pence but its ledger says 105'). Seen here as 500 event_not_applied for a valid "
-      + "top-up delivered beside others of the same org (Stripe's retry then credits it), and it can equally hit a "
-      + "number purchase's charge (500 on POST /phone-numbers). Expected: every delivery answered 200 at once. "
-      + "Where: schema V1/V12/V13 (order the check by the lock order, e.g. take seq inside the trigger after the "
-      + "lock, or compare with balance_after of the row this transaction wrote last).")
+  // was a bug (seq drawn before the org lock): fixed by migration V14
   void eightDifferentTopUpsOfOneOrg_atOnce_areAllAnswered200AtTheFirstDelivery() throws Exception {
     for (int round = 0; round < 5; round++) {
       for (APIGatewayV2HTTPResponse r : eightTopUpsAtOnce(new ArrayList<>())) {

@@ -204,6 +204,39 @@ class DatabaseRulesTest {
   }
 
   @Test
+  void ledger_aPostingThatWaitedForTheOrgLock_commitsAfterOneThatHeldIt() throws Exception {
+    // B holds the org lock (as every money path takes it first); A's insert forms its row, then
+    // waits for that lock; B posts and commits; A then applies after B. Its commit must pass.
+    String insert = "INSERT INTO credit_transactions (org_id, type, direction, amount_pence,"
+        + " balance_before_pence, balance_after_pence) VALUES ('" + org + "', 'topup', 'credit', %d, 0, 0)";
+    try (TestData a = new TestData(db.jdbcUrl()); TestData b = new TestData(db.jdbcUrl())) {
+      b.connection().setAutoCommit(false);
+      b.rows("SELECT id FROM organizations WHERE id = ? FOR UPDATE", org);
+      var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        var waiting = pool.submit(() -> {
+          a.inTransaction(String.format(insert, 7));
+          return null;
+        });
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            + " AND wait_event_type = 'Lock'") == 0) {
+          assertTrue(System.nanoTime() < deadline, "A never waited for the lock");
+          Thread.sleep(10);
+        }
+        b.update(String.format(insert, 100));
+        b.connection().commit();
+        waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        pool.shutdownNow();
+        b.connection().setAutoCommit(true);
+      }
+    }
+    assertEquals(5107, db.balance(org));
+    assertEquals(db.ledgerSum(org), db.balance(org));
+  }
+
+  @Test
   void ledger_isAppendOnly() {
     assertThrows(SQLException.class, () -> db.inTransaction("DELETE FROM credit_transactions"));
     assertThrows(SQLException.class, () -> db.inTransaction(
