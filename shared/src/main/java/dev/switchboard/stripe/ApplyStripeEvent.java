@@ -80,6 +80,10 @@ public final class ApplyStripeEvent {
   }
 
   private EventDecision decide(Connection tx, StripeEvent event) throws SQLException {
+    if (event.unstorable()) {
+      return EventDecision.ignored(null, "unsupported_characters",
+          "a string in the event holds U+0000, which cannot be stored; recorded with U+FFFD, not applied");
+    }
     if (!event.apiVersion().orElse("").equals(apiVersion)) {
       return EventDecision.ignored(null, "api_version_mismatch", "api_version is "
           + event.apiVersion().orElse("(none)") + "; the endpoint is registered with " + apiVersion);
