@@ -15,12 +15,18 @@ public final class Bench {
   private static final Map<String, Supplier<Benchmark>> ALL = new LinkedHashMap<>();
 
   static {
+    ALL.put("coldstart", ColdStartBenchmark::new);
+    ALL.put("warm", WarmBenchmark::new);
+    ALL.put("sizes", SizesBenchmark::new);
     ALL.put("webhook", WebhookBenchmark::new);
   }
 
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
+    // The fakes are JDK HttpServers: without TCP_NODELAY each answer's second write waits for the
+    // client's delayed ACK (~40 ms), a latency no real provider adds. Read once, when the first starts.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     PrintStream report = System.out;
     if (args.length == 0) {
       report.println("usage: ./bench.sh <name> [<name> ...] | all");

@@ -44,14 +44,19 @@ import java.util.concurrent.Future;
  * speed does not count.
  */
 final class WebhookBenchmark implements Benchmark {
-  private static final String SECRET = "whsec_bench_not_a_real_secret";
+  static final String SECRET = "whsec_bench_not_a_real_secret";
   private static final int WARM_UP_EVENTS = 3_000;
   private static final int[] CONCURRENCY = {1, 8};
   private static final int EVENTS_PER_PHASE = 6_000;
-  private static final long PENCE = 5_000;
+  static final long PENCE = 5_000;
 
   private final Instant signedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
   private final Clock clock = Clock.fixed(signedAt.plusSeconds(1), ZoneOffset.UTC);
+
+  /** The clock its deliveries verify under (a second after they were signed). */
+  Clock clock() {
+    return clock;
+  }
   private final StripeEvents stripe = new StripeEvents(Stripe.API_VERSION, signedAt);
 
   @Override
@@ -65,7 +70,7 @@ final class WebhookBenchmark implements Benchmark {
   }
 
   /** One top-up delivery, prepared before the clock starts. */
-  private record Delivery(String eventId, UUID org, String paymentIntent, String customer,
+  record Delivery(String eventId, UUID org, String paymentIntent, String customer,
                           String body, String signature) {}
 
   private record Result(int events, double seconds, long[] latenciesNanos) {
@@ -174,53 +179,81 @@ final class WebhookBenchmark implements Benchmark {
   /** Exactly the statements one top-up needs, prepared once, one transaction per event. */
   private static long[] bareTransactions(Connection c, List<Delivery> slice) throws SQLException {
     long[] latencies = new long[slice.size()];
-    try (PreparedStatement claim = c.prepareStatement("""
-             INSERT INTO stripe_webhook_events (event_id, event_type, api_version, livemode, status, attempts, payload)
-             VALUES (?, 'checkout.session.completed', ?, false, 'received', 1, ?::jsonb)
-             ON CONFLICT (event_id) DO UPDATE SET status = 'received', attempts = stripe_webhook_events.attempts + 1
-              WHERE stripe_webhook_events.status IN ('failed', 'received')
-             RETURNING attempts
-             """);
-         PreparedStatement credit = c.prepareStatement("""
-             INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
-                    balance_after_pence, idempotency_key, stripe_payment_intent_id, stripe_event_id, description)
-             VALUES (?, 'topup', 'credit', ?, 0, 0, ?, ?, ?, 'Wallet top-up')
-             RETURNING id
-             """);
-         PreparedStatement customer = c.prepareStatement(
-             "UPDATE organizations SET stripe_customer_id = ?, updated_at = now() WHERE id = ?");
-         PreparedStatement processed = c.prepareStatement("""
-             UPDATE stripe_webhook_events SET status = 'processed', org_id = ?, processed_at = now()
-              WHERE event_id = ? AND status = 'received'
-             """)) {
+    try (BareTopUp bare = new BareTopUp(c)) {
       for (int i = 0; i < slice.size(); i++) {
-        Delivery d = slice.get(i);
         long start = System.nanoTime();
-        claim.setString(1, d.eventId());
-        claim.setString(2, Stripe.API_VERSION);
-        claim.setString(3, d.body());
-        try (ResultSet rs = claim.executeQuery()) {
-          rs.next();
-        }
-        credit.setObject(1, d.org());
-        credit.setLong(2, PENCE);
-        credit.setString(3, "stripe:payment:" + d.paymentIntent());
-        credit.setString(4, d.paymentIntent());
-        credit.setString(5, d.eventId());
-        try (ResultSet rs = credit.executeQuery()) {
-          rs.next();
-        }
-        customer.setString(1, d.customer());
-        customer.setObject(2, d.org());
-        customer.executeUpdate();
-        processed.setObject(1, d.org());
-        processed.setString(2, d.eventId());
-        processed.executeUpdate();
-        c.commit();
+        bare.apply(slice.get(i));
         latencies[i] = System.nanoTime() - start;
       }
     }
     return latencies;
+  }
+
+  /**
+   * The bare SQL of one top-up on one connection: claim the event row, insert the ledger credit
+   * (its trigger moves the balance), store the customer, mark the event processed, commit.
+   */
+  static final class BareTopUp implements AutoCloseable {
+    private final Connection c;
+    private final PreparedStatement claim;
+    private final PreparedStatement credit;
+    private final PreparedStatement customer;
+    private final PreparedStatement processed;
+
+    BareTopUp(Connection c) throws SQLException {
+      this.c = c;
+      c.setAutoCommit(false);
+      claim = c.prepareStatement("""
+          INSERT INTO stripe_webhook_events (event_id, event_type, api_version, livemode, status, attempts, payload)
+          VALUES (?, 'checkout.session.completed', ?, false, 'received', 1, ?::jsonb)
+          ON CONFLICT (event_id) DO UPDATE SET status = 'received', attempts = stripe_webhook_events.attempts + 1
+           WHERE stripe_webhook_events.status IN ('failed', 'received')
+          RETURNING attempts
+          """);
+      credit = c.prepareStatement("""
+          INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
+                 balance_after_pence, idempotency_key, stripe_payment_intent_id, stripe_event_id, description)
+          VALUES (?, 'topup', 'credit', ?, 0, 0, ?, ?, ?, 'Wallet top-up')
+          RETURNING id
+          """);
+      customer = c.prepareStatement("UPDATE organizations SET stripe_customer_id = ?, updated_at = now() WHERE id = ?");
+      processed = c.prepareStatement("""
+          UPDATE stripe_webhook_events SET status = 'processed', org_id = ?, processed_at = now()
+           WHERE event_id = ? AND status = 'received'
+          """);
+    }
+
+    void apply(Delivery d) throws SQLException {
+      claim.setString(1, d.eventId());
+      claim.setString(2, Stripe.API_VERSION);
+      claim.setString(3, d.body());
+      try (ResultSet rs = claim.executeQuery()) {
+        rs.next();
+      }
+      credit.setObject(1, d.org());
+      credit.setLong(2, PENCE);
+      credit.setString(3, "stripe:payment:" + d.paymentIntent());
+      credit.setString(4, d.paymentIntent());
+      credit.setString(5, d.eventId());
+      try (ResultSet rs = credit.executeQuery()) {
+        rs.next();
+      }
+      customer.setString(1, d.customer());
+      customer.setObject(2, d.org());
+      customer.executeUpdate();
+      processed.setObject(1, d.org());
+      processed.setString(2, d.eventId());
+      processed.executeUpdate();
+      c.commit();
+    }
+
+    @Override
+    public void close() throws SQLException {
+      claim.close();
+      credit.close();
+      customer.close();
+      processed.close();
+    }
   }
 
   @FunctionalInterface
@@ -257,7 +290,7 @@ final class WebhookBenchmark implements Benchmark {
     }
   }
 
-  private Delivery delivery(UUID org) {
+  Delivery delivery(UUID org) {
     StripeEvents.TopUp topUp = StripeEvents.topUp(org, PENCE);
     String eventId = StripeEvents.id("evt");
     String body = stripe.checkoutSessionCompleted(eventId, topUp);
@@ -265,7 +298,7 @@ final class WebhookBenchmark implements Benchmark {
         StripeSignatures.header(body, SECRET, signedAt));
   }
 
-  private static APIGatewayV2HTTPEvent apiEvent(Delivery d) {
+  static APIGatewayV2HTTPEvent apiEvent(Delivery d) {
     return APIGatewayV2HTTPEvent.builder()
         .withVersion("2.0")
         .withRouteKey("POST /webhooks/stripe")

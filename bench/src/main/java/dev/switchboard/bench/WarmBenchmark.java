@@ -1,0 +1,399 @@
+package dev.switchboard.bench;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.config.Settings;
+import dev.switchboard.function.listnumbers.ListNumbersHandler;
+import dev.switchboard.function.provision.ProvisionNumberHandler;
+import dev.switchboard.function.release.ReleaseNumberHandler;
+import dev.switchboard.function.wallet.WalletHandler;
+import dev.switchboard.function.webhook.StripeWebhookHandler;
+import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.wiring.Platform;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Warm latency (p50, p99) and throughput of each HTTP handler in-process, at concurrency 1 and
+ * 8, against embedded PostgreSQL and zero-latency fakes, next to the bare SQL the operation
+ * needs on one plain JDBC connection per worker, as a ratio. Concurrency 8 is eight handler
+ * instances, one per thread, as eight warm Lambda containers would be, each for its own
+ * organisation. Every cell warms up for {@link #WARM_UP_MILLIS} and is then measured for
+ * {@link #MEASURE_MILLIS}; throughput is operations completed over that wall time.
+ *
+ * <p>Provisioning and release are measured as one lifecycle (POST /phone-numbers, then
+ * DELETE /phone-numbers/{id} of the number just bought), so every cell leaves the world as
+ * it found it; its bare SQL is the saga's database steps alone (charge and insert; buy and
+ * activate with credential, mapping and agent link; mark releasing and unlink; released).
+ */
+final class WarmBenchmark implements Benchmark {
+  private static final int[] CONCURRENCY = {1, 8};
+  private static final long WARM_UP_MILLIS = 1_000;
+  private static final long MEASURE_MILLIS = 3_000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Each provisioning worker buys in its own area code: the fake offers every area's numbers in
+   * one stable order, so eight buyers of one area would race for the same first candidates
+   * (which the saga answers with 502 after three), measuring contention instead of the handler.
+   */
+  private static final String[][] AREAS = {{"US", "415"}, {"US", "212"}, {"US", "646"}, {"US", "312"},
+      {"US", "305"}, {"CA", "604"}, {"CA", "416"}, {"CA", "514"}};
+  private static final PojoSerializer<APIGatewayV2HTTPEvent> EVENTS =
+      LambdaEventSerializers.serializerFor(APIGatewayV2HTTPEvent.class, WarmBenchmark.class.getClassLoader());
+
+  @Override
+  public String name() {
+    return "warm";
+  }
+
+  @Override
+  public String description() {
+    return "warm p50/p99 and throughput of each HTTP handler at concurrency 1 and 8, vs the bare SQL it needs";
+  }
+
+  /** One operation a worker repeats: the handler's way or the bare SQL way. */
+  @FunctionalInterface
+  private interface Op {
+    void once() throws Exception;
+  }
+
+  /** Builds worker {@code w}'s operation (its own handler or connection, its own organisation). */
+  @FunctionalInterface
+  private interface OpFactory {
+    Op build(int worker) throws Exception;
+  }
+
+  private record Operation(String name, OpFactory handler, OpFactory bare) {}
+
+  private record Result(int ops, double seconds, long[] nanos) {
+    double perSecond() {
+      return ops / seconds;
+    }
+
+    double millisAt(double p) {
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
+    }
+  }
+
+  @Override
+  public void run(PrintStream report) throws Exception {
+    report.println("starting embedded PostgreSQL and the fakes ...");
+    try (BenchWorld world = new BenchWorld()) {
+      List<UUID> orgs = new ArrayList<>();
+      for (int w = 0; w < 8; w++) {
+        UUID org = world.customer("Warm customer " + w);
+        world.db.byocCredential(org, "outbound", "+1415555" + String.format("%04d", w), "vapi-byoc-" + w);
+        orgs.add(org);
+      }
+      List<Operation> operations = operations(world, orgs);
+      PrintStream stdout = System.out;
+      System.setOut(new PrintStream(OutputStream.nullOutputStream())); // handler logs: formatted, not written
+      List<String> lines = new ArrayList<>();
+      try {
+        for (Operation op : operations) {
+          report.println("measuring " + op.name() + " ...");
+          for (int threads : CONCURRENCY) {
+            Result h = cell(op.handler(), threads);
+            Result b = cell(op.bare(), threads);
+            lines.add(String.format("%-36s %4d %9.2f %9.2f %9.0f %9.2f %9.2f %9.0f %8.0f%%", op.name(), threads,
+                h.millisAt(0.50), h.millisAt(0.99), h.perSecond(), b.millisAt(0.50), b.millisAt(0.99),
+                b.perSecond(), 100 * h.perSecond() / b.perSecond()));
+          }
+        }
+      } finally {
+        System.setOut(stdout);
+      }
+      report.println();
+      report.printf("%-36s %4s %9s %9s %9s %9s %9s %9s %9s%n", "", "", "handler", "", "", "bare SQL", "", "",
+          "handler/");
+      report.printf("%-36s %4s %9s %9s %9s %9s %9s %9s %9s%n", "operation", "conc", "p50 ms", "p99 ms", "ops/s",
+          "p50 ms", "p99 ms", "ops/s", "bare ops");
+      lines.forEach(report::println);
+      world.providers.assertInvariant9();
+    }
+  }
+
+  private List<Operation> operations(BenchWorld world, List<UUID> orgs) {
+    Map<String, String> settings = world.settings();
+    String url = world.db.jdbcUrl();
+    WebhookBenchmark webhook = new WebhookBenchmark();
+    List<Operation> ops = new ArrayList<>();
+    ops.add(new Operation("list GET /phone-numbers",
+        w -> apiOp(new ListNumbersHandler(Platform.from(Settings.of(settings)))::handleRequest,
+            event("list-numbers.json", orgs.get(w))),
+        w -> sqlOp(url, c -> {
+          requireOrg(c, orgs.get(w));
+          query(c, """
+              SELECT type, is_managed, managed_number_id, metadata::text AS metadata FROM org_credentials
+               WHERE org_id = ? AND is_active
+                 AND metadata ->> 'vapiPhoneId' IS NOT NULL AND metadata ->> 'phoneNumber' IS NOT NULL
+               ORDER BY is_managed DESC, CASE type WHEN 'inbound' THEN 0 WHEN 'outbound' THEN 1 ELSE 2 END,
+                        created_at, id""", orgs.get(w));
+        })));
+    ops.add(new Operation("search GET /phone-numbers/available",
+        w -> apiOp(new ProvisionNumberHandler(Settings.of(settings), SagaHooks.NONE)::handleRequest,
+            event("search-available-numbers.json", orgs.get(w))),
+        w -> sqlOp(url, c -> requireOrg(c, orgs.get(w)))));
+    ops.add(new Operation("provision POST + release", w -> lifecycle(settings, orgs.get(w), AREAS[w]),
+        w -> bareLifecycle(url, orgs.get(w))));
+    ops.add(new Operation("wallet GET /wallet",
+        w -> apiOp(new WalletHandler(Platform.from(Settings.of(settings)))::handleRequest,
+            event("wallet-get.json", orgs.get(w))),
+        w -> sqlOp(url, c -> {
+          requireOrg(c, orgs.get(w));
+          query(c, """
+              SELECT id, seq, type, direction, amount_pence, balance_before_pence, balance_after_pence,
+                     description, stripe_payment_intent_id, created_at
+                FROM credit_transactions WHERE org_id = ? AND (?::bigint IS NULL OR seq < ?::bigint)
+               ORDER BY seq DESC LIMIT 21""", orgs.get(w), null, null);
+        })));
+    ops.add(new Operation("webhook POST /webhooks/stripe",
+        w -> {
+          Map<String, String> env = new HashMap<>(settings);
+          env.put("STRIPE_WEBHOOK_SECRET", WebhookBenchmark.SECRET);
+          StripeWebhookHandler handler = new StripeWebhookHandler(Platform.from(Settings.of(env)), webhook.clock());
+          return () -> check(handler.handleRequest(WebhookBenchmark.apiEvent(webhook.delivery(orgs.get(w))), null));
+        },
+        w -> {
+          WebhookBenchmark.BareTopUp bare = new WebhookBenchmark.BareTopUp(DriverManager.getConnection(url));
+          return () -> bare.apply(webhook.delivery(orgs.get(w)));
+        }));
+    return ops;
+  }
+
+  // ------------------------------------------------------------------ handler side
+
+  @FunctionalInterface
+  private interface Api {
+    APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, com.amazonaws.services.lambda.runtime.Context c);
+  }
+
+  private static Op apiOp(Api handler, APIGatewayV2HTTPEvent event) {
+    return () -> check(handler.handle(event, null));
+  }
+
+  private static APIGatewayV2HTTPResponse check(APIGatewayV2HTTPResponse r) {
+    if (r.getStatusCode() / 100 != 2) {
+      throw new IllegalStateException("handler answered " + r.getStatusCode() + " " + r.getBody());
+    }
+    return r;
+  }
+
+  private static APIGatewayV2HTTPEvent event(String file, UUID org) {
+    return EVENTS.fromJson(Events.load(file).org(org).json());
+  }
+
+  /** Buys an inbound number through the provisioning handler, then releases it through the release handler. */
+  private static Op lifecycle(Map<String, String> settings, UUID org, String[] area) {
+    ProvisionNumberHandler provision = new ProvisionNumberHandler(Settings.of(settings), SagaHooks.NONE);
+    ReleaseNumberHandler release = new ReleaseNumberHandler(Settings.of(settings), SagaHooks.NONE);
+    APIGatewayV2HTTPEvent post = event("provision-number.json", org);
+    post.setBody("{\"country\":\"" + area[0] + "\",\"numberType\":\"local\",\"areaCode\":\"" + area[1]
+        + "\",\"direction\":\"inbound\"}");
+    APIGatewayV2HTTPEvent delete = event("release-number.json", org);
+    return () -> {
+      post.getHeaders().put("idempotency-key", UUID.randomUUID().toString());
+      String id = JSON.readTree(check(provision.handleRequest(post, null)).getBody()).path("id").asText();
+      delete.setRawPath("/phone-numbers/" + id);
+      delete.getRequestContext().getHttp().setPath("/phone-numbers/" + id);
+      delete.setPathParameters(Map.of("id", id));
+      check(release.handleRequest(delete, null));
+    };
+  }
+
+  // ------------------------------------------------------------------ bare SQL side
+
+  @FunctionalInterface
+  private interface Sql {
+    void run(Connection c) throws SQLException;
+  }
+
+  /** One transaction of {@code work} per operation, on this worker's own connection. */
+  private static Op sqlOp(String url, Sql work) throws SQLException {
+    Connection c = DriverManager.getConnection(url);
+    c.setAutoCommit(false);
+    return () -> {
+      work.run(c);
+      c.commit();
+    };
+  }
+
+  private static void requireOrg(Connection c, UUID org) throws SQLException {
+    if (query(c, "SELECT id, name, wallet_balance_pence, telephony_mode, stripe_customer_id FROM organizations "
+        + "WHERE id = ?", org) != 1) {
+      throw new IllegalStateException("no organisation " + org);
+    }
+  }
+
+  private static int query(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        if (args[i] == null) {
+          ps.setNull(i + 1, java.sql.Types.BIGINT);
+        } else {
+          ps.setObject(i + 1, args[i]);
+        }
+      }
+      int rows = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows++;
+        }
+      }
+      return rows;
+    }
+  }
+
+  private static void update(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      ps.executeUpdate();
+    }
+  }
+
+  /** The provisioning and release sagas' database steps, four transactions, no provider calls. */
+  private static Op bareLifecycle(String url, UUID org) throws SQLException {
+    Connection c = DriverManager.getConnection(url);
+    c.setAutoCommit(false);
+    return () -> {
+      String phone = "+1415" + (2_000_000 + ThreadLocalRandom.current().nextInt(7_999_999));
+      // 1: lock the org, no live number, insert the provisioning row, charge, record the subaccount
+      query(c, "SELECT id, wallet_balance_pence FROM organizations WHERE id = ? FOR UPDATE", org);
+      query(c, "SELECT 1 FROM managed_phone_numbers WHERE org_id = ? AND routing_direction = 'inbound' "
+          + "AND status IN ('provisioning', 'active', 'releasing')", org);
+      UUID id;
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO managed_phone_numbers (org_id, country_code, number_type, area_code, routing_direction,
+                                             status, price_pence, charged_at, lease_expires_at)
+          VALUES (?, 'US', 'local', '415', 'inbound', 'provisioning', 1000, now(), now() + interval '60 seconds')
+          RETURNING id""")) {
+        ps.setObject(1, org);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          id = rs.getObject(1, UUID.class);
+        }
+      }
+      update(c, """
+          INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
+                 balance_after_pence, idempotency_key, managed_number_id, description)
+          VALUES (?, 'number_purchase', 'debit', 1000, 0, 0, ?, ?, 'Managed inbound number')""",
+          org, "number:" + id + ":charge", id);
+      update(c, "UPDATE managed_phone_numbers SET twilio_account_sid = ?, updated_at = now() WHERE id = ?",
+          "AC" + org.toString().replace("-", ""), id);
+      c.commit();
+      // 2: bought and imported: record both, activate with credential, mapping and agent link
+      update(c, "UPDATE managed_phone_numbers SET phone_number = ?, twilio_phone_sid = ?, purchased_at = now(), "
+          + "updated_at = now() WHERE id = ?", phone, "PN" + id.toString().replace("-", ""), id);
+      update(c, "UPDATE managed_phone_numbers SET vapi_phone_id = ?, imported_at = now(), updated_at = now() "
+          + "WHERE id = ?", "vapi-" + id, id);
+      update(c, "UPDATE managed_phone_numbers SET status = 'active', provisioned_at = now(), lease_expires_at = NULL, "
+          + "updated_at = now() WHERE id = ? AND status = 'provisioning'", id);
+      update(c, "INSERT INTO org_credentials (org_id, provider, type, is_managed, managed_number_id, metadata) "
+          + "VALUES (?, 'twilio', 'inbound', true, ?, ?::jsonb)", org, id,
+          "{\"phoneNumber\":\"" + phone + "\",\"vapiPhoneId\":\"vapi-" + id + "\",\"managedNumberId\":\"" + id
+              + "\",\"name\":\"Managed inbound\"}");
+      update(c, "INSERT INTO phone_number_mapping (org_id, phone_number, managed_number_id) VALUES (?, ?, ?)",
+          org, phone, id);
+      update(c, "UPDATE agents SET vapi_phone_number_id = ?, linked_phone_number_id = ?, updated_at = now() "
+          + "WHERE org_id = ? AND role = 'inbound'", "vapi-" + id, id, org);
+      c.commit();
+      // 3: release starts: lock it, mark releasing, remove credential, mapping and agent link
+      query(c, "SELECT id, status FROM managed_phone_numbers WHERE id = ? AND org_id = ? FOR UPDATE", id, org);
+      update(c, "UPDATE agents SET vapi_phone_number_id = NULL, linked_phone_number_id = NULL, updated_at = now() "
+          + "WHERE linked_phone_number_id = ?", id);
+      update(c, "DELETE FROM org_credentials WHERE managed_number_id = ?", id);
+      update(c, "DELETE FROM phone_number_mapping WHERE managed_number_id = ?", id);
+      update(c, "UPDATE managed_phone_numbers SET status = 'releasing', attempts = 0, "
+          + "lease_expires_at = now() + interval '60 seconds', updated_at = now() WHERE id = ? AND status = 'active'", id);
+      c.commit();
+      // 4: released at both providers
+      update(c, "UPDATE managed_phone_numbers SET vapi_released_at = now(), updated_at = now() WHERE id = ?", id);
+      update(c, "UPDATE managed_phone_numbers SET twilio_released_at = now(), updated_at = now() WHERE id = ?", id);
+      update(c, "UPDATE managed_phone_numbers SET status = 'released', released_at = now(), lease_expires_at = NULL, "
+          + "updated_at = now() WHERE id = ? AND status = 'releasing'", id);
+      c.commit();
+    };
+  }
+
+  // ------------------------------------------------------------------ measuring
+
+  /** Warms {@code threads} workers up, then measures them for {@link #MEASURE_MILLIS}. */
+  private static Result cell(OpFactory factory, int threads) throws Exception {
+    List<Op> ops = new ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      ops.add(factory.build(w));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch ready = new CountDownLatch(threads);
+      CountDownLatch go = new CountDownLatch(1);
+      long[] window = new long[2];
+      List<Future<long[]>> futures = new ArrayList<>();
+      for (int w = 0; w < threads; w++) {
+        Op op = ops.get(w);
+        futures.add(pool.submit(() -> {
+          long warmUntil = System.nanoTime() + WARM_UP_MILLIS * 1_000_000;
+          while (System.nanoTime() < warmUntil) {
+            op.once();
+          }
+          ready.countDown();
+          go.await();
+          long end = window[1];
+          long[] nanos = new long[1024];
+          int n = 0;
+          for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+            op.once();
+            if (n == nanos.length) {
+              nanos = Arrays.copyOf(nanos, n * 2);
+            }
+            nanos[n++] = System.nanoTime() - now;
+          }
+          return Arrays.copyOf(nanos, n);
+        }));
+      }
+      while (!ready.await(100, TimeUnit.MILLISECONDS)) {
+        for (Future<long[]> f : futures) {
+          if (f.isDone()) {
+            f.get(); // a worker failed while warming up: its exception, not a wait forever
+          }
+        }
+      }
+      window[0] = System.nanoTime();
+      window[1] = window[0] + MEASURE_MILLIS * 1_000_000;
+      go.countDown(); // the latch publishes window to the workers
+      List<long[]> all = new ArrayList<>();
+      for (Future<long[]> f : futures) {
+        all.add(f.get());
+      }
+      double seconds = (System.nanoTime() - window[0]) / 1e9;
+      long[] nanos = all.stream().flatMapToLong(Arrays::stream).toArray();
+      return new Result(nanos.length, seconds, nanos);
+    } finally {
+      pool.shutdown();
+    }
+  }
+}

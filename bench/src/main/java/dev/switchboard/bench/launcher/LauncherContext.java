@@ -1,0 +1,40 @@
+package dev.switchboard.bench.launcher;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import java.nio.charset.StandardCharsets;
+
+/** The invocation context the runtime hands a handler: a 30-second budget, logs to stderr. */
+final class LauncherContext implements Context {
+  private final String functionName;
+  private final long deadline = System.currentTimeMillis() + 30_000;
+
+  LauncherContext(String functionName) {
+    this.functionName = functionName;
+  }
+
+  @Override public String getAwsRequestId() { return "cold-start-bench-0001"; }
+  @Override public String getLogGroupName() { return "/aws/lambda/" + functionName; }
+  @Override public String getLogStreamName() { return "bench"; }
+  @Override public String getFunctionName() { return functionName; }
+  @Override public String getFunctionVersion() { return "$LATEST"; }
+  @Override public String getInvokedFunctionArn() {
+    return "arn:aws:lambda:eu-west-2:123456789012:function:" + functionName;
+  }
+  @Override public CognitoIdentity getIdentity() { return null; }
+  @Override public ClientContext getClientContext() { return null; }
+  @Override public int getRemainingTimeInMillis() {
+    return (int) Math.max(0, deadline - System.currentTimeMillis());
+  }
+  @Override public int getMemoryLimitInMB() { return 1024; }
+
+  @Override
+  public LambdaLogger getLogger() {
+    return new LambdaLogger() {
+      @Override public void log(String message) { System.err.println(message); }
+      @Override public void log(byte[] message) { System.err.println(new String(message, StandardCharsets.UTF_8)); }
+    };
+  }
+}
