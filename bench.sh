@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests). Usage: ./bench.sh [name ...]   e.g. ./bench.sh webhook; no name lists them.
+# Benchmarks (not tests). Usage: ./bench.sh [name ...]   e.g. ./bench.sh coldstart warm sizes webhook;
+# no name lists them. Run from anywhere: it works from the repository root (events/, functions/*/target).
 # (Named bench.sh because bench/ is the benchmark module's directory.)
 # Builds the bench module and what it depends on (tests skipped), then runs bench/target/bench.jar.
 #   BENCH_SKIP_BUILD=1               run the jar as last built
