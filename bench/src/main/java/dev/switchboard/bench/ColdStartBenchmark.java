@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * Lambda Java runtime: {@code -XX:TieredStopAtLevel=1 -Xshare:auto}.
  *
  * <p>Two baselines go through the same launcher in the same run: a bare handler that runs one
- * SQL query (Lambda core + events + JDBC), and one jar with every SDK initialised eagerly.
+ * SQL query (Lambda core + events + JDBC), and one jar with every SDK initialised eagerly; and
+ * a floor, a handler that does nothing, to show what the JVM and the runtime's serializer
+ * alone cost (every row pays it).
  * Samples are taken round-robin (sample 1 of every subject, then sample 2, ...) so that a
  * machine busy with other work slows every subject alike.
  */
@@ -91,6 +93,9 @@ final class ColdStartBenchmark implements Benchmark {
     s.add(new Subject("baseline: bare SQL handler", Deployables.benchJar("baseline-bare.jar"),
         "dev.switchboard.bench.baseline.bare.BareSqlHandler",
         i -> Events.load("list-numbers.json").writeTo(temp, "bare-" + i + ".json"), ""));
+    s.add(new Subject("floor: JVM + runtime serializer, no work", Deployables.benchJar("baseline-bare.jar"),
+        "dev.switchboard.bench.baseline.bare.NoWorkHandler",
+        i -> Events.load("list-numbers.json").writeTo(temp, "floor-" + i + ".json"), ""));
     s.add(new Subject("baseline: all SDKs, eager", Deployables.benchJar("baseline-all-sdks.jar"),
         "dev.switchboard.bench.baseline.allsdks.AllSdksHandler",
         i -> Events.signedTopUp(BenchWorld.EVENTS_ORG, 5_000, BenchWorld.WEBHOOK_SECRET, Instant.now())
@@ -179,7 +184,7 @@ final class ColdStartBenchmark implements Benchmark {
 
   private static void print(PrintStream report, List<Subject> subjects, Map<String, long[]> millis) {
     double bare = median(millis.get(subjects.get(0).name()));
-    double allSdks = median(millis.get(subjects.get(1).name()));
+    double allSdks = median(millis.get(subjects.get(2).name()));
     report.println();
     report.printf("%-48s %8s %10s %12s %8s  %s%n", "function (event)", "jar MB", "median ms", "min-max ms",
         "× bare", "target");
