@@ -158,9 +158,15 @@ class SecretsTest {
     assertEquals(200, record(webhook.handleRequest(Rig.stripeDelivery(paid), null)).getStatusCode());
     record(webhook.handleRequest(Rig.stripeDelivery(paid, StripeSignatures.header(paid, "whsec_wrong", Rig.NOW)), null));
     record(webhook.handleRequest(Rig.stripeDelivery("not json"), null));
-    ConnectionKiller.arm(rig.world.db, "AFTER INSERT ON credit_transactions", null);
+    // a failure that persists (a lost connection before commit is retried once, and would succeed)
+    rig.world.db.update("""
+        CREATE FUNCTION secrets_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'injected failure'; END; $$""");
+    rig.world.db.update("CREATE TRIGGER secrets_test_fail AFTER INSERT ON credit_transactions "
+        + "FOR EACH ROW EXECUTE FUNCTION secrets_test_fail()");
     String second = rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 3000));
     assertEquals(500, record(webhook.handleRequest(Rig.stripeDelivery(second), null)).getStatusCode());
+    rig.world.db.update("DROP TRIGGER secrets_test_fail ON credit_transactions");
 
     // the custom resources: the schema migration and the endpoint registration, which receives a signing secret
     List<String> endpointSecrets = new ArrayList<>();

@@ -4,6 +4,7 @@ import dev.switchboard.log.Log;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Properties;
@@ -12,18 +13,28 @@ import java.util.Properties;
  * The database, one per container: the thread-safe root object all transactions go through.
  *
  * <p>On Lambda one request runs at a time, so this holds one connection and reuses it across
- * invocations; it checks the connection before each use and opens a new one when it has gone
- * stale (an idle timeout, a failover, a SnapStart restore). Where several threads share one
- * instance (the local runner, the tests) each borrows its own connection; at most
- * {@link #MAX_IDLE} are kept open.
+ * invocations. A connection that has sat idle for {@link #VALIDATE_AFTER_IDLE} (between
+ * invocations, after a SnapStart restore) is checked with a round trip before use and
+ * replaced when stale (an idle timeout, a failover); a busy one is not, since that check
+ * would cost every transaction a round trip. A connection that breaks inside a transaction
+ * is discarded, never reused. Where several threads share one instance (the local runner,
+ * the tests) each borrows its own connection; at most {@link #MAX_IDLE} are kept open.
  */
 public final class Database {
   private static final Log LOG = Log.of(Database.class);
   private static final int MAX_IDLE = 4;
   private static final int VALIDATE_TIMEOUT_SECONDS = 2;
+  private static final Duration VALIDATE_AFTER_IDLE = Duration.ofSeconds(5);
 
   private final DatabaseUrl url;
-  private final Deque<Connection> idle = new ArrayDeque<>();
+  private final Deque<Pooled> idle = new ArrayDeque<>();
+
+  /** A connection: when it was last given back, and whether it was checked before this use. */
+  private record Pooled(Connection connection, long idleSinceNanos, boolean checked) {
+    boolean idleLongerThan(Duration d) {
+      return System.nanoTime() - idleSinceNanos > d.toNanos();
+    }
+  }
 
   public Database(DatabaseUrl url) {
     this.url = url;
@@ -31,17 +42,37 @@ public final class Database {
 
   /** Runs {@code work} in one transaction: committed when it returns, rolled back if it throws. */
   public <T> T inTransaction(TransactionCallback<T> work) {
-    Connection c = borrow();
+    Pooled borrowed = borrow();
+    try {
+      return runOnce(borrowed.connection(), work);
+    } catch (LostBeforeCommit lost) {
+      if (borrowed.checked()) {
+        throw lost.failure;
+      }
+      // reused without a check and found dead before anything committed: nothing happened,
+      // so the transaction runs again, once, on a fresh connection
+      LOG.info("db.connection.lost", "sqlState", lost.failure.sqlState());
+      return runOnce(open(), work);
+    }
+  }
+
+  private <T> T runOnce(Connection c, TransactionCallback<T> work) {
     boolean healthy = false;
+    boolean committing = false;
     try {
       T result = work.run(c);
+      committing = true;
       c.commit();
       healthy = true;
       return result;
     } catch (SQLException e) {
       rollbackQuietly(c);
       healthy = isUsable(c);
-      throw new DatabaseException("transaction failed", e.getSQLState(), e);
+      DatabaseException failure = new DatabaseException("transaction failed", e.getSQLState(), e);
+      if (!committing && !healthy && isConnectionLoss(e)) {
+        throw new LostBeforeCommit(failure);
+      }
+      throw failure;
     } catch (RuntimeException | Error e) {
       rollbackQuietly(c);
       healthy = isUsable(c);
@@ -51,33 +82,48 @@ public final class Database {
     }
   }
 
+  /** SQL states of a connection that is gone (class 08) or was ended by the server (57P0x). */
+  private static boolean isConnectionLoss(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+  }
+
+  /** The transaction never reached its commit because the connection was gone. */
+  private static final class LostBeforeCommit extends RuntimeException {
+    private final DatabaseException failure;
+
+    LostBeforeCommit(DatabaseException failure) {
+      super(null, null, false, false);
+      this.failure = failure;
+    }
+  }
+
   /** Closes every idle connection: before a SnapStart checkpoint, after a restore. */
   public void closeIdleConnections() {
     synchronized (idle) {
       while (!idle.isEmpty()) {
-        closeQuietly(idle.pop());
+        closeQuietly(idle.pop().connection());
       }
     }
   }
 
-  private Connection borrow() {
+  private Pooled borrow() {
     while (true) {
-      Connection c;
+      Pooled p;
       synchronized (idle) {
-        c = idle.poll();
+        p = idle.poll();
       }
-      if (c == null) {
-        return open();
+      if (p == null) {
+        return new Pooled(open(), System.nanoTime(), true);
       }
-      try {
-        if (c.isValid(VALIDATE_TIMEOUT_SECONDS)) {
-          return c;
-        }
-      } catch (SQLException e) {
-        // fall through: stale
+      if (!p.idleLongerThan(VALIDATE_AFTER_IDLE)) {
+        return new Pooled(p.connection(), p.idleSinceNanos(), false);
+      }
+      if (isUsable(p.connection())) {
+        return new Pooled(p.connection(), p.idleSinceNanos(), true);
       }
       LOG.info("db.connection.stale");
-      closeQuietly(c);
+      closeQuietly(p.connection());
     }
   }
 
@@ -106,7 +152,7 @@ public final class Database {
     }
     synchronized (idle) {
       if (idle.size() < MAX_IDLE) {
-        idle.push(c);
+        idle.push(new Pooled(c, System.nanoTime(), false));
         return;
       }
     }
