@@ -43,7 +43,7 @@ final class CustomResources implements AutoCloseable {
     return new StripeWebhookEndpointHandler(Settings.of(Map.of(
         "STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY,
         "STRIPE_API_BASE_URL", stripe.baseUrl(),
-        "PROVIDER_READ_TIMEOUT_MS", "400")));
+        "PROVIDER_READ_TIMEOUT_MS", "1000")));
   }
 
   /** An events/ file pointed at the fakes, with {@code physicalId} where the event names one. */

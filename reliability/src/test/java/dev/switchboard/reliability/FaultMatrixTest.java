@@ -46,7 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultMatrixTest {
-  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3);
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2);
   /** Enough to outlast any retry a client makes by itself; healed before the caller retries. */
   private static final int FAULTY_CALLS = 3;
 

@@ -8,14 +8,15 @@ import java.util.Map;
 /**
  * A fresh database plus fake Twilio and Vapi servers, and the settings that point a function
  * at them: what the number sagas run against in tests. Provider timeouts are short so that a
- * delay past the timeout costs a test a fraction of a second.
+ * delay past the timeout costs a test about a second, yet long enough that a successful
+ * call on a cold, loaded CI machine never times out.
  */
 public final class ProviderWorld implements AutoCloseable {
   public static final String MASTER_SID = "AC" + "0123456789abcdef0123456789abcdef";
   public static final String MASTER_TOKEN = "master-token-for-tests-0123456789";
   public static final String VAPI_KEY = "vapi-key-for-tests";
   public static final String ENCRYPTION_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-  public static final long READ_TIMEOUT_MILLIS = 400;
+  public static final long READ_TIMEOUT_MILLIS = 1000;
 
   public final TestData db;
   public final FakeTwilio twilio;

@@ -47,7 +47,7 @@ class StripeClientsTest {
   @BeforeEach
   void setUp() {
     stripe = new FakeStripe();
-    client = StripeClients.from(settings(FakeStripe.DEFAULT_API_KEY, "300"));
+    client = StripeClients.from(settings(FakeStripe.DEFAULT_API_KEY, "1000"));
   }
 
   @AfterEach
@@ -198,10 +198,15 @@ class StripeClientsTest {
 
   @Test
   void create_whoseAnswerIsLost_isRetriedWithTheSameKey_andCreatesOneEndpoint() throws StripeException {
-    stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.lateSuccess(Duration.ofMillis(600)));
+    stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.lateSuccess(Duration.ofMillis(2000)));
 
     WebhookEndpoint created = createEndpoint(WEBHOOK_URL);
 
+    // the first attempt is journaled when it lands, after the client gave up on it
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (stripe.count(FakeStripe.CREATE_ENDPOINT) < 2 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
     assertEquals(1, stripe.endpoints().size());
     assertEquals(stripe.endpoints().get(0).id(), created.getId());
     assertEquals(2, stripe.count(FakeStripe.CREATE_ENDPOINT));
@@ -258,7 +263,7 @@ class StripeClientsTest {
 
   @Test
   void aWrongKey_isRejectedWith401_andNeitherKeyIsInTheMessage() {
-    StripeClient wrong = StripeClients.from(settings("sk_test_wrong_key_for_tests_1234", "300"));
+    StripeClient wrong = StripeClients.from(settings("sk_test_wrong_key_for_tests_1234", "1000"));
 
     StripeException e = assertThrows(StripeException.class, () -> wrong.v1().webhookEndpoints().list());
     ProviderException mapped = StripeFailures.map(e, "list webhook endpoints");

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class TwilioTelephonyTest {
   private static final String MASTER_SID = "AC0123456789abcdef0123456789abcdef";
   private static final String MASTER_TOKEN = "master-token-for-tests-0123456789";
-  private static final Duration READ_TIMEOUT = Duration.ofMillis(300);
+  private static final Duration READ_TIMEOUT = Duration.ofMillis(1000);
 
   private FakeTwilio twilio;
   private TwilioTelephony telephony;
@@ -59,7 +59,7 @@ class TwilioTelephonyTest {
         "TWILIO_MASTER_ACCOUNT_SID", MASTER_SID,
         "TWILIO_MASTER_AUTH_TOKEN", MASTER_TOKEN,
         "TWILIO_API_BASE_URL", twilio.baseUrl(),
-        "PROVIDER_CONNECT_TIMEOUT_MS", "300",
+        "PROVIDER_CONNECT_TIMEOUT_MS", "1000",
         "PROVIDER_READ_TIMEOUT_MS", String.valueOf(READ_TIMEOUT.toMillis())));
     env.putAll(overrides);
     env.values().removeIf(String::isEmpty);
@@ -361,7 +361,7 @@ class TwilioTelephonyTest {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
 
     assertEquals(0, e.status());
-    assertTrue(took.compareTo(READ_TIMEOUT) >= 0 && took.compareTo(Duration.ofMillis(1500)) < 0, took::toString);
+    assertTrue(took.compareTo(READ_TIMEOUT) >= 0 && took.compareTo(Duration.ofMillis(2500)) < 0, took::toString);
   }
 
   @Test
@@ -378,7 +378,7 @@ class TwilioTelephonyTest {
   @Test
   void aPurchaseThatLandsAfterTheTimeout_isUnavailable_andThenFoundOwned() throws InterruptedException {
     Subaccount sub = telephony.createSubaccount("Acme");
-    twilio.failNext(FakeTwilio.BUY, Fault.lateSuccess(Duration.ofMillis(600)));
+    twilio.failNext(FakeTwilio.BUY, Fault.lateSuccess(Duration.ofMillis(2000)));
 
     assertThrows(ProviderUnavailable.class, () -> telephony.buy(sub.sid(), e164("+14155550100"), Optional.empty()));
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

@@ -354,7 +354,7 @@ class ProvisionNumberHandlerTest {
     }
   }
 
-  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3);
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2);
 
   @Test
   void provision_whenPurchaseTimesOut_refundsAtOnce_andTheReconcilerSettlesIt() {

@@ -187,7 +187,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenVapiTimesOut_resumesOnRetry() {
-    world.vapi.failNext(FakeVapi.DELETE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3)));
+    world.vapi.failNext(FakeVapi.DELETE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2)));
     assertEquals(202, delete(inbound).getStatusCode());
     world.expireLeases();
     assertEquals(200, delete(inbound).getStatusCode());
@@ -210,7 +210,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenTwilioTimesOutOrDrops_resumesOnRetry() {
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 3)));
+    world.twilio.failNext(FakeTwilio.RELEASE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2)));
     assertEquals(202, delete(inbound).getStatusCode());
     world.twilio.failNext(FakeTwilio.RELEASE, Fault.drop());
     world.expireLeases();
