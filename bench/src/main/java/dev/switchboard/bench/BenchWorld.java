@@ -60,7 +60,7 @@ final class BenchWorld implements AutoCloseable {
   Map<String, String> processEnvironment() {
     Map<String, String> env = settings();
     env.put("AWS_REGION", "eu-west-2");
-    env.put("AWS_ACCESS_KEY_ID", "AKIAFAKEBENCH0000000");
+    env.put("AWS_ACCESS_KEY_ID", "fake-access-key-for-bench");
     env.put("AWS_SECRET_ACCESS_KEY", "fake-secret-access-key-for-the-bench");
     env.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.baseUrl());
     env.put("BENCH_KEYS_SECRET_ID", KEYS_SECRET);

@@ -49,7 +49,7 @@ final class SecretsManagerSandbox implements ProviderSandbox {
   public Map<String, String> start() {
     fake = new FakeSecretsManager();
     return Map.of("AWS_ENDPOINT_URL_SECRETS_MANAGER", fake.baseUrl(),
-        "AWS_ACCESS_KEY_ID", "AKIALOCAL" + Secrets.hex(6).toUpperCase(java.util.Locale.ROOT),
+        "AWS_ACCESS_KEY_ID", "local-sandbox-" + Secrets.hex(6),
         "AWS_SECRET_ACCESS_KEY", Secrets.hex(20));
   }
 

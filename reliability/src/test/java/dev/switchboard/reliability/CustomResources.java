@@ -29,7 +29,7 @@ final class CustomResources implements AutoCloseable {
   CustomResources(FakeStripe stripe) {
     this.stripe = stripe;
     set("aws.region", "eu-west-2");
-    set("aws.accessKeyId", "AKIAFAKEFORRELIABILITY");
+    set("aws.accessKeyId", "fake-access-key-for-reliability");
     set("aws.secretAccessKey", AWS_SECRET_ACCESS_KEY);
     set("aws.endpointUrlSecretsManager", secretsManager.baseUrl());
   }

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
 class SecretsManagerSourceTest {
   private static final Map<String, String> SDK_PROPERTIES = Map.of(
       "aws.region", "eu-west-2",
-      "aws.accessKeyId", "AKIAFAKEFORTESTS0000",
+      "aws.accessKeyId", "fake-access-key-for-tests",
       "aws.secretAccessKey", "fake-secret-access-key-for-tests");
 
   private final Map<String, String> previous = new HashMap<>();

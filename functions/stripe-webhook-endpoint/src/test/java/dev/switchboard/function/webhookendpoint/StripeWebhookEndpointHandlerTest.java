@@ -43,7 +43,7 @@ class StripeWebhookEndpointHandlerTest {
   private static final Duration PLENTY = Duration.ofMinutes(2);
   private static final Map<String, String> SDK_PROPERTIES = Map.of(
       "aws.region", "eu-west-2",
-      "aws.accessKeyId", "AKIAFAKEFORTESTS0000",
+      "aws.accessKeyId", "fake-access-key-for-tests",
       "aws.secretAccessKey", "fake-secret-access-key-for-tests");
 
   private final Map<String, String> previousProperties = new HashMap<>();
