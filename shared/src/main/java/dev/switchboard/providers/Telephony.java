@@ -13,6 +13,13 @@ import java.util.Optional;
  */
 public interface Telephony {
 
+  /**
+   * Loads and warms what the first real call needs, without any network call: for a SnapStart
+   * snapshot, so that a restored function does not pay for it on its first request.
+   */
+  default void primeOffline() {
+  }
+
   /** The platform's own account SID (searches for GET /phone-numbers/available run there). */
   String masterAccountSid();
 

@@ -1,5 +1,6 @@
 package dev.switchboard.providers.twilio;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.twilio.exception.ApiException;
 import com.twilio.exception.TwilioException;
 import com.twilio.http.TwilioRestClient;
@@ -64,6 +65,21 @@ public final class TwilioTelephony implements Telephony {
       throw new MissingConfigException("TWILIO_API_BASE_URL", "TWILIO_API_BASE_URL must be an http(s) URL");
     }
     return new TwilioTelephony(sid, token, baseUrl, ProviderSettings.from(settings));
+  }
+
+  /**
+   * The SDK's cost is in its first use: Jackson and the resource classes it reads answers
+   * into. Reading canned answers with the client's own mapper loads and warms both; nothing
+   * is sent.
+   */
+  @Override
+  public void primeOffline() {
+    ObjectMapper mapper = client.getObjectMapper();
+    IncomingPhoneNumber.fromJson("{\"sid\":\"PN" + "0".repeat(32) + "\",\"account_sid\":\"" + masterSid
+        + "\",\"phone_number\":\"+14155550100\",\"capabilities\":{\"voice\":true}}", mapper);
+    Local.fromJson("{\"phone_number\":\"+14155550100\",\"locality\":\"San Francisco\",\"region\":\"CA\","
+        + "\"iso_country\":\"US\",\"capabilities\":{\"voice\":true}}", mapper);
+    Account.fromJson("{\"sid\":\"" + masterSid + "\",\"friendly_name\":\"priming\",\"status\":\"active\"}", mapper);
   }
 
   @Override

@@ -488,4 +488,10 @@ class TwilioTelephonyTest {
     List<Recorded> calls = twilio.journal().stream().filter(r -> route.equals(r.route())).toList();
     return calls.get(calls.size() - 1);
   }
+
+  @Test
+  void primeOffline_warmsTheSdkWithoutAnyRequest() {
+    telephony.primeOffline();
+    assertEquals(0, twilio.journal().size());
+  }
 }

@@ -51,7 +51,10 @@ public final class ProvisionNumberHandler
     this.provision = new ProvisionNumber(platform.database(), telephony, voice, cipher, numbers, hooks);
     this.search = new SearchAvailableNumbers(platform.database(), telephony);
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of(cipher::reseed)).register();
+    this.snapStart = new SnapStartHooks(platform.database(), () -> {
+      telephony.primeOffline();
+      prime();
+    }, List.of(cipher::reseed)).register();
   }
 
   /** The SnapStart hooks (tests call them as the runtime would). */

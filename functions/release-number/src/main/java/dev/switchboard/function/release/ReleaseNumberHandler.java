@@ -10,12 +10,13 @@ import dev.switchboard.domain.OrgId;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
+import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.numbers.NumberSettings;
 import dev.switchboard.numbers.ReleaseNumber;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.providers.Telephony;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
-import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.util.List;
@@ -39,10 +40,14 @@ public final class ReleaseNumberHandler
   }
 
   private ReleaseNumberHandler(Platform platform, Settings settings, SagaHooks hooks) {
-    this.release = new ReleaseNumber(platform.database(), TwilioTelephony.from(settings),
-        VapiVoicePlatform.from(settings), NumberSettings.from(settings), hooks);
+    Telephony telephony = TwilioTelephony.from(settings);
+    this.release = new ReleaseNumber(platform.database(), telephony, VapiVoicePlatform.from(settings),
+        NumberSettings.from(settings), hooks);
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
+    this.snapStart = new SnapStartHooks(platform.database(), () -> {
+      telephony.primeOffline();
+      prime();
+    }, List.of()).register();
   }
 
   /** The SnapStart hooks (tests call them as the runtime would). */
