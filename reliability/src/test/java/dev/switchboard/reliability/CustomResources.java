@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResource
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
 import dev.switchboard.function.webhookendpoint.StripeWebhookEndpointHandler;
+import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
@@ -71,7 +72,7 @@ final class CustomResources implements AutoCloseable {
   /** Runs one invocation; CloudFormation's one answer to it (null when the function died first). */
   Map<String, Object> run(StripeWebhookEndpointHandler handler, CloudFormationCustomResourceEvent event) {
     cloudFormation.clearJournal();
-    handler.handleRequest(event, new TestContext());
+    handler.handleRequest(event, new LambdaContext("CustomResourceFunction", java.time.Duration.ofMinutes(5)));
     return cloudFormation.answers().isEmpty() ? null : cloudFormation.onlyAnswer();
   }
 

@@ -12,6 +12,7 @@ import dev.switchboard.function.migration.DatabaseMigrationHandler;
 import dev.switchboard.function.provision.ProvisionNumberHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.FakeTwilio;
@@ -172,7 +173,8 @@ class SecretsTest {
     List<String> endpointSecrets = new ArrayList<>();
     try (CustomResources resources = new CustomResources(rig.stripe)) {
       new DatabaseMigrationHandler(settings).handleRequest(
-          resources.event("events/cfn-database-migration-create.json", null), new TestContext());
+          resources.event("events/cfn-database-migration-create.json", null),
+          new LambdaContext("DatabaseMigrationFunction", java.time.Duration.ofMinutes(5)));
       answers.addAll(resources.cloudFormation.rawAnswers());
       Map<String, Object> registered = resources.run(resources.endpointHandler(),
           resources.event("events/cfn-stripe-webhook-endpoint-create.json", null));
