@@ -105,12 +105,8 @@ public final class ProvisionNumber {
     }
     if (start instanceof Resume resume) {
       // the first attempt died mid-saga and its lease lapsed: settle it now, then answer as it would have
-      undo.undo(resume.numberId(), "interrupted",
-          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"), false);
-      return db.inTransaction(tx -> keys.lock(tx, orgId, IdempotencyKeys.PROVISION, idempotencyKey.orElseThrow()))
-          .filter(IdempotencyKeys.StoredKey::completed)
-          .map(k -> new Answer(k.responseStatus(), k.responseBody()))
-          .orElseThrow(ProvisionNumber::inProgress);
+      return undo.undo(resume.numberId(), "interrupted",
+          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"), false).answer();
     }
     return run((Started) start, request);
   }
@@ -175,20 +171,11 @@ public final class ProvisionNumber {
     if (key.isPresent()) {
       keys.begin(tx, orgId, IdempotencyKeys.PROVISION, key.get(), request.fingerprint(), numberId);
     }
-    subaccount.ifPresent(s -> recordSubaccountQuietly(tx, numberId, s.accountSid()));
     Optional<String> assistant = request.direction() == Direction.INBOUND
         ? numbers.inboundAssistant(tx, orgId) : Optional.empty();
     LOG.info("provision.charged", "numberId", numberId, "orgId", orgId, "direction", request.direction().wire(),
         "pricePence", settings.price().value());
     return new Started(numberId, org, subaccount, addressSid, assistant);
-  }
-
-  private void recordSubaccountQuietly(Connection tx, UUID numberId, String accountSid) {
-    try {
-      numbers.recordSubaccount(tx, numberId, accountSid);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   // ------------------------------------------------------------- steps 2 and 3
@@ -254,11 +241,7 @@ public final class ProvisionNumber {
   }
 
   private Answer fail(UUID numberId, String step, SwitchboardException reason, boolean outcomeUnknown) {
-    undo.undo(numberId, step, reason, outcomeUnknown);
-    Map<String, Object> details = new java.util.LinkedHashMap<>(reason.details());
-    details.put("failedStep", step);
-    details.put("refunded", true);
-    return Answer.of(new SwitchboardException(reason.code(), reason.getMessage(), details));
+    return undo.undo(numberId, step, reason, outcomeUnknown).answer();
   }
 
   private StoredSubaccount createSubaccount(Started s) {

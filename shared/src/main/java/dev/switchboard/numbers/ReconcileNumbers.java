@@ -44,9 +44,8 @@ public final class ReconcileNumbers {
     this.telephony = telephony;
     this.voice = voice;
     this.settings = settings;
-    ManagedNumbers n = numbers;
-    this.undo = new UndoProvisioning(db, n, new dev.switchboard.wallet.Ledger(), keys,
-        new ProviderCleanup(db, n, telephony, voice, hooks));
+    this.undo = new UndoProvisioning(db, numbers, new dev.switchboard.wallet.Ledger(), keys,
+        new ProviderCleanup(db, numbers, telephony, voice, hooks));
     this.release = new ReleaseNumber(db, telephony, voice, settings, hooks);
   }
 
@@ -88,7 +87,7 @@ public final class ReconcileNumbers {
             }
           } else if (n.status() == NumberStatus.PROVISIONING) {
             boolean done = undo.undo(id, n.failedStep().orElse("interrupted"), UndoProvisioning.providerError(
-                "provisioning was interrupted; the charge was refunded"), false);
+                "provisioning was interrupted; the charge was refunded"), false).undone();
             if (done) {
               finishedProvisionings++;
               LOG.info("reconcile.provisioning.undone", "numberId", id);

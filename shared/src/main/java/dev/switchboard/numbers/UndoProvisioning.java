@@ -7,6 +7,7 @@ import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
 import dev.switchboard.log.Log;
 import dev.switchboard.wallet.Ledger;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -34,20 +35,27 @@ public final class UndoProvisioning {
   }
 
   /**
-   * Whether the provisioning is now fully undone (status failed); its client answer is stored.
-   * {@code outcomeUnknown}: the step failed without an answer (a timeout, a dropped connection),
-   * so it may yet land; the clean-up then waits for the reconciler's second look.
+   * The outcome: whether the number is fully undone (status failed), and the client's answer
+   * (failed and refunded), which is also stored for the request's Idempotency-Key.
    */
-  public boolean undo(UUID numberId, String failedStep, SwitchboardException reason, boolean outcomeUnknown) {
+  public record Result(boolean undone, Answer answer) {}
+
+  /**
+   * Undoes the provisioning. {@code outcomeUnknown}: the step failed without an answer (a
+   * timeout, a dropped connection), so it may yet land; the clean-up then waits for the
+   * reconciler's second look.
+   */
+  public Result undo(UUID numberId, String failedStep, SwitchboardException reason, boolean outcomeUnknown) {
+    Answer[] answer = new Answer[1];
     ManagedNumber n = db.inTransaction(tx -> {
       ManagedNumber current = numbers.find(tx, numberId).orElseThrow();
       refund(tx, current);
       // the client's answer is settled now: failed and refunded, whatever the clean-up still needs
-      Map<String, Object> details = new java.util.LinkedHashMap<>(reason.details());
+      Map<String, Object> details = new LinkedHashMap<>(reason.details());
       details.put("failedStep", current.failedStep().orElse(failedStep));
       details.put("refunded", true);
-      Answer answer = Answer.of(new SwitchboardException(reason.code(), reason.getMessage(), details));
-      keys.completeForNumber(tx, numberId, answer.status(), answer.body());
+      answer[0] = Answer.of(new SwitchboardException(reason.code(), reason.getMessage(), details));
+      keys.completeForNumber(tx, numberId, answer[0].status(), answer[0].body());
       return numbers.find(tx, numberId).orElseThrow();
     });
     ProviderCleanup.Result result = cleanup.cleanUp(n, outcomeUnknown);
@@ -58,7 +66,7 @@ public final class UndoProvisioning {
         return null;
       });
       LOG.warn("provision.undo.pending", "numberId", numberId, "pendingSteps", result.pendingSteps());
-      return false;
+      return new Result(false, answer[0]);
     }
     db.inTransaction(tx -> {
       numbers.recordFailure(tx, numberId, failedStep, reason.getMessage());
@@ -66,7 +74,7 @@ public final class UndoProvisioning {
       return null;
     });
     LOG.info("provision.undone", "numberId", numberId, "failedStep", failedStep);
-    return true;
+    return new Result(true, answer[0]);
   }
 
   private void refund(java.sql.Connection tx, ManagedNumber n) throws java.sql.SQLException {
