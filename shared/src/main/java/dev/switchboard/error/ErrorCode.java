@@ -23,8 +23,7 @@ public enum ErrorCode {
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
   INTERNAL(500, "internal_error"),
   EVENT_NOT_APPLIED(500, "event_not_applied"),
-  PROVIDER_ERROR(502, "provider_error"),
-  SERVICE_UNAVAILABLE(503, "service_unavailable");
+  PROVIDER_ERROR(502, "provider_error");
 
   private final int status;
   private final String wire;

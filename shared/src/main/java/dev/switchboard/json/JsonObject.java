@@ -28,10 +28,6 @@ public final class JsonObject {
     return Collections.unmodifiableMap(map);
   }
 
-  public Set<String> fieldNames() {
-    return map.keySet();
-  }
-
   public boolean has(String name) {
     return map.get(name) != null;
   }

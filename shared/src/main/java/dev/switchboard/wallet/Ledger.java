@@ -120,16 +120,6 @@ public final class Ledger {
     }
   }
 
-  /** Whether an entry with this idempotency key exists. */
-  public boolean exists(Connection tx, String idempotencyKey) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "SELECT 1 FROM credit_transactions WHERE idempotency_key = ?")) {
-      ps.setString(1, idempotencyKey);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
   /** The top-up credit a PaymentIntent paid for, if it was credited. */
   public record TopUpCredit(OrgId orgId, Pence amount) {}
 
