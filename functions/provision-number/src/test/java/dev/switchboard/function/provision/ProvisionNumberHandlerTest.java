@@ -295,6 +295,22 @@ class ProvisionNumberHandlerTest {
   }
 
   @Test
+  void provision_whenSubaccountCreationFails_afterAnEarlierOneLanded_adoptsItInsteadOfMakingASecond() {
+    // an earlier creation timed out at our end but happened at Twilio: same friendly name
+    FakeTwilio.Account earlier = world.twilio.plantSubaccount("Acme Dental (11111111)");
+    world.twilio.failNext(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
+
+    APIGatewayV2HTTPResponse r = post(body("inbound"));
+
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    assertEquals(earlier.sid(), world.db.row("SELECT account_sid FROM twilio_subaccounts WHERE org_id = ?", ORG)
+        .get("account_sid"));
+    assertEquals(1, world.twilio.subaccounts().size(), "no second subaccount");
+    assertEquals(List.of(json(r).string("phoneNumber")), world.twilio.numbersHeldBy(earlier.sid()).stream()
+        .map(FakeTwilio.HeldNumber::phoneNumber).toList());
+  }
+
+  @Test
   void provision_whenSearchFindsNothing_is409NoNumbersAvailable_refunded() {
     world.twilio.clearInventory();
     JsonObject error = error(post(body("inbound")), 409, "no_numbers_available");
