@@ -58,7 +58,7 @@ final class ProviderCleanup {
         releaseFromVapi(n, settleFirst);
         hooks.after("vapi_released");
       }
-      n = reload(n);
+      // the Vapi step changes nothing the Twilio step reads: no need to read the row again
       if (!n.twilioReleased()) {
         releaseFromTwilio(n);
         hooks.after("twilio_released");
