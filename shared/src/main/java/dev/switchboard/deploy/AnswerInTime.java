@@ -40,12 +40,19 @@ public final class AnswerInTime implements AutoCloseable {
    */
   public Response run(Context context, String physicalId, Function<BooleanSupplier, Response> work,
                Function<Throwable, String> reasonOf) {
+    // the work's lines (on the worker thread too) and ours carry the invocation's request id
+    String requestId = context.getAwsRequestId();
+    return Log.inRequest(requestId, () -> runInTime(context, requestId, physicalId, work, reasonOf));
+  }
+
+  private Response runInTime(Context context, String requestId, String physicalId,
+                             Function<BooleanSupplier, Response> work, Function<Throwable, String> reasonOf) {
     long budget = context.getRemainingTimeInMillis() - ANSWER_MARGIN.toMillis();
     if (budget <= 0) {
       return failed(physicalId, "the function had no time left to start the work");
     }
     AtomicBoolean givenUp = new AtomicBoolean();
-    Future<Response> result = worker.submit(() -> work.apply(givenUp::get));
+    Future<Response> result = worker.submit(() -> Log.inRequest(requestId, () -> work.apply(givenUp::get)));
     try {
       return result.get(budget, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

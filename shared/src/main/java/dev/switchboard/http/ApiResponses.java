@@ -1,5 +1,6 @@
 package dev.switchboard.http;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
@@ -46,23 +47,32 @@ public final class ApiResponses {
   /**
    * Runs a request and maps every failure to exactly one answer. Known failures keep their
    * code; anything else is logged (type only) and answered 500 without internals.
+   *
+   * <p>Every log line written meanwhile carries the invocation's AWS request id
+   * ({@link Log#inRequest}); the failure lines also carry {@code apiRequestId}, API Gateway's
+   * id, which a 500 answer gives the client as {@code requestId}. {@code context} is null when
+   * a handler primes itself before a SnapStart snapshot.
    */
-  public static APIGatewayV2HTTPResponse handle(ApiRequestSupplier work, String requestId) {
+  public static APIGatewayV2HTTPResponse handle(ApiRequestSupplier work, String apiRequestId, Context context) {
+    return Log.inRequest(context == null ? null : context.getAwsRequestId(), () -> answer(work, apiRequestId));
+  }
+
+  private static APIGatewayV2HTTPResponse answer(ApiRequestSupplier work, String requestId) {
     try {
       return work.get();
     } catch (SwitchboardException e) {
       if (e.code().status() >= 500) {
-        LOG.error("request.failed", e, "requestId", requestId, "code", e.code().wire());
+        LOG.error("request.failed", e, "apiRequestId", requestId, "code", e.code().wire());
       }
       return error(e);
     } catch (ProviderException e) {
-      LOG.error("request.provider_failed", e, "requestId", requestId, "provider", e.provider(),
+      LOG.error("request.provider_failed", e, "apiRequestId", requestId, "provider", e.provider(),
           "status", e.status());
       return error(new SwitchboardException(ErrorCode.PROVIDER_ERROR,
           "the " + e.provider() + " service did not answer as expected; try again",
           Map.of("provider", e.provider())));
     } catch (RuntimeException e) {
-      LOG.error("request.crashed", e, "requestId", requestId);
+      LOG.error("request.crashed", e, "apiRequestId", requestId);
       Map<String, Object> details = requestId.isEmpty() ? Map.of() : Map.of("requestId", requestId);
       return error(new SwitchboardException(
           ErrorCode.INTERNAL, "something went wrong on our side; try again", details));

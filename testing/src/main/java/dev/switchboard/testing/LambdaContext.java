@@ -11,17 +11,24 @@ import java.time.Duration;
 public final class LambdaContext implements Context {
   private final String function;
   private final long deadlineNanos;
+  private final String requestId;
 
   /** {@code function}: the logical id, as in the names Lambda gives ("switchboard-staging-" + id). */
   public LambdaContext(String function, Duration timeLeft) {
+    this(function, timeLeft, "8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f");
+  }
+
+  /** One invocation among several: each with its own AWS request id. */
+  public LambdaContext(String function, Duration timeLeft, String requestId) {
     this.function = "switchboard-staging-" + function;
     this.deadlineNanos = System.nanoTime() + timeLeft.toNanos();
+    this.requestId = requestId;
   }
 
   @Override public int getRemainingTimeInMillis() {
     return (int) Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
   }
-  @Override public String getAwsRequestId() { return "8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f"; }
+  @Override public String getAwsRequestId() { return requestId; }
   @Override public String getLogGroupName() { return "/aws/lambda/" + function; }
   @Override public String getLogStreamName() { return "2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef"; }
   @Override public String getFunctionName() { return function; }

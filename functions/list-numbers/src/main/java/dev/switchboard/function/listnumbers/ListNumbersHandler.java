@@ -46,6 +46,6 @@ public final class ListNumbersHandler
     ApiRequest request = new ApiRequest(event);
     return ApiResponses.handle(
         () -> ApiResponses.json(200, Json.obj("numbers", listNumbers.list(request.orgId(orgClaim)))),
-        request.requestId());
+        request.requestId(), context);
   }
 }

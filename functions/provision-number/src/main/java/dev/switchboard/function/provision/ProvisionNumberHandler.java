@@ -84,7 +84,7 @@ public final class ProvisionNumberHandler
         default:
           throw SwitchboardException.notFound("route");
       }
-    }, request.requestId());
+    }, request.requestId(), context);
   }
 
   private static Optional<String> idempotencyKey(ApiRequest request) {

@@ -6,6 +6,7 @@ import dev.switchboard.config.Settings;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
+import dev.switchboard.log.Log;
 import dev.switchboard.numbers.NumberSettings;
 import dev.switchboard.numbers.ReconcileNumbers;
 import dev.switchboard.numbers.SagaHooks;
@@ -44,9 +45,11 @@ public final class ReconcileHandler implements RequestStreamHandler {
 
   @Override
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-    boolean dryRun = dryRun(new String(input.readAllBytes(), StandardCharsets.UTF_8));
-    Map<String, Object> summary = reconcile.run(dryRun,
-        () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS);
+    String event = new String(input.readAllBytes(), StandardCharsets.UTF_8);
+    // every line of this run carries its AWS request id
+    Map<String, Object> summary = Log.inRequest(context == null ? null : context.getAwsRequestId(),
+        () -> reconcile.run(dryRun(event),
+            () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS));
     output.write(Json.write(summary).getBytes(StandardCharsets.UTF_8));
   }
 

@@ -74,6 +74,6 @@ public final class ReleaseNumberHandler
       UUID numberId = request.pathParameter("id").flatMap(Ids::parseUuid)
           .orElseThrow(() -> SwitchboardException.notFound("phone number"));
       return release.release(orgId, numberId).toResponse();
-    }, request.requestId());
+    }, request.requestId(), context);
   }
 }

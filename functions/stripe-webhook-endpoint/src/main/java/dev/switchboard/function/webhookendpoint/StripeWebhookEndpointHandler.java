@@ -79,7 +79,10 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
   protected void onSendFailure(CloudFormationCustomResourceEvent event, Context context,
                                Response response, Exception exception) {
     // the URL is pre-signed: log that it failed, never the URL
-    LOG.error("custom_resource.answer_not_sent", exception, "requestId", event.getRequestId());
+    Log.inRequest(context == null ? null : context.getAwsRequestId(), () -> {
+      LOG.error("custom_resource.answer_not_sent", exception, "cfnRequestId", event.getRequestId());
+      return null;
+    });
   }
 
   private static Owner owner(CloudFormationCustomResourceEvent event) {

@@ -75,7 +75,7 @@ public final class StripeWebhookHandler
       return ApiResponses.json(200, outcome == ApplyStripeEvent.Outcome.DUPLICATE
           ? Json.obj("received", true, "duplicate", true)
           : Json.obj("received", true));
-    }, request.requestId());
+    }, request.requestId(), context);
   }
 
   /** A signed body that is no Stripe event has no id to record it by: it is logged instead. */

@@ -75,6 +75,6 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
           throw new SwitchboardException(ErrorCode.METHOD_NOT_ALLOWED,
               "this function answers POST /wallet/top-ups and GET /wallet");
       }
-    }, request.requestId());
+    }, request.requestId(), context);
   }
 }
