@@ -200,6 +200,135 @@ class TemplateTest {
     assertFalse(outputs.contains("resolve:secretsmanager") || outputs.contains("SecretString"), outputs);
   }
 
+  // ------------------------------------------------------------------ operations
+
+  @Test
+  void everyAlarm_notifiesTheAlarmTopic_whenItFires_andWhenItRecovers() {
+    Map<String, Object> notify = Map.of("Fn::If", List.of("HasAlarmTopic", List.of(Map.of("Ref", "AlarmTopicArn")),
+        Map.of("Ref", "AWS::NoValue")));
+    Set<String> alarms = ofType("AWS::CloudWatch::Alarm").keySet();
+    assertTrue(alarms.containsAll(Set.of("Api5xxAlarm", "RequestsCrashedAlarm", "FunctionThrottlesAlarm",
+        "FunctionErrorsAlarm")), alarms.toString());
+    for (String alarm : alarms) {
+      Map<String, Object> p = properties(map(resources.get(alarm)));
+      assertEquals(notify, p.get("AlarmActions"), alarm);
+      assertEquals(notify, p.get("OKActions"), alarm);
+    }
+  }
+
+  @Test
+  void whatUsersSee_isAlarmed_theApis5xxAnswers_andACrashInAnyApiFunction() {
+    Map<String, Object> api5xx = properties(map(resources.get("Api5xxAlarm")));
+    assertEquals("AWS/ApiGateway", api5xx.get("Namespace"));
+    assertEquals("5xx", api5xx.get("MetricName"));
+    assertEquals(List.of(Map.of("Name", "ApiId", "Value", Map.of("Ref", "HttpApi"))), api5xx.get("Dimensions"));
+
+    Map<String, Object> crashed = properties(map(resources.get("RequestsCrashedAlarm")));
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      if (!eventTypes(f.getValue()).contains("HttpApi")) {
+        continue;
+      }
+      Object logGroup = map(properties(f.getValue()).get("LoggingConfig")).get("LogGroup");
+      boolean filtered = ofType("AWS::Logs::MetricFilter").values().stream().map(TemplateTest::properties)
+          .anyMatch(p -> p.get("LogGroupName").equals(logGroup)
+              && "{ $.event = \"request.crashed\" }".equals(p.get("FilterPattern"))
+              && map(((List<?>) p.get("MetricTransformations")).get(0)).get("MetricName").equals(crashed.get("MetricName"))
+              && map(((List<?>) p.get("MetricTransformations")).get(0)).get("MetricNamespace")
+                  .equals(crashed.get("Namespace")));
+      assertTrue(filtered, f.getKey() + ": its request.crashed lines feed no alarm");
+    }
+  }
+
+  @Test
+  void everyRequestAndScheduledFunction_isInTheErrorsAndTheThrottlesAlarm() {
+    for (String alarm : List.of("FunctionErrorsAlarm", "FunctionThrottlesAlarm")) {
+      String metrics = String.valueOf(properties(map(resources.get(alarm))).get("Metrics"));
+      for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+        Set<String> events = eventTypes(f.getValue());
+        if (events.contains("HttpApi") || events.contains("Schedule")) {
+          assertTrue(metrics.contains("Value={Ref=" + f.getKey() + "}"), alarm + " misses " + f.getKey());
+        }
+      }
+      assertTrue(metrics.contains("Expression=SUM(METRICS())"), alarm);
+    }
+  }
+
+  @Test
+  void everyMetricFilter_matchesAnEventTheCodeReallyLogs() throws IOException {
+    StringBuilder sources = new StringBuilder();
+    for (String module : List.of("shared", "functions")) {
+      try (var files = Files.walk(Path.of(module))) {
+        for (Path p : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/")).toList()) {
+          sources.append(Files.readString(p));
+        }
+      }
+    }
+    Pattern event = Pattern.compile("\\{ \\$\\.event = \"([a-z_.]+)\" }");
+    for (Map.Entry<String, Map<String, Object>> filter : ofType("AWS::Logs::MetricFilter").entrySet()) {
+      Matcher m = event.matcher(String.valueOf(properties(filter.getValue()).get("FilterPattern")));
+      assertTrue(m.matches(), filter.getKey() + ": the filters match the JSON field event");
+      assertTrue(sources.indexOf("\"" + m.group(1) + "\"") >= 0, filter.getKey() + ": no code logs " + m.group(1));
+    }
+  }
+
+  @Test
+  void theReconciler_runsOneAtATime_andAFailedRunIsLeftToTheNextRun() {
+    Map<String, Object> reconcile = properties(functions().get("ReconcileFunction"));
+    assertEquals(1, reconcile.get("ReservedConcurrentExecutions"));
+    assertEquals(0, map(reconcile.get("EventInvokeConfig")).get("MaximumRetryAttempts"), "Lambda's async retries");
+    Map<String, Object> schedule = map(map(map(reconcile.get("Events")).get("Every15Minutes")).get("Properties"));
+    assertEquals(0, map(schedule.get("RetryPolicy")).get("MaximumRetryAttempts"), "EventBridge's retries");
+    int maxAge = (int) map(reconcile.get("EventInvokeConfig")).get("MaximumEventAgeInSeconds");
+    assertTrue(maxAge <= 15 * 60, "a run waiting longer than the schedule's period is superseded by the next");
+  }
+
+  @Test
+  void logLevelsAndTracing_areParameters_withLambdasDefaults() {
+    Map<String, Object> globals = map(map(template.get("Globals")).get("Function"));
+    Map<String, Object> logging = map(globals.get("LoggingConfig"));
+    assertEquals("JSON", logging.get("LogFormat"), "level filtering needs the JSON log format");
+    assertEquals(Map.of("Ref", "ApplicationLogLevel"), logging.get("ApplicationLogLevel"));
+    assertEquals(Map.of("Ref", "SystemLogLevel"), logging.get("SystemLogLevel"));
+    assertEquals(Map.of("Ref", "Tracing"), globals.get("Tracing"));
+    Map<String, Object> parameters = map(template.get("Parameters"));
+    assertEquals("INFO", map(parameters.get("ApplicationLogLevel")).get("Default"));
+    assertEquals("INFO", map(parameters.get("SystemLogLevel")).get("Default"));
+    assertEquals("PassThrough", map(parameters.get("Tracing")).get("Default"), "X-Ray is off unless asked for");
+    assertEquals(List.of("PassThrough", "Active"), map(parameters.get("Tracing")).get("AllowedValues"));
+  }
+
+  @Test
+  void cors_isThereOnlyWithAllowedOrigins_andAllowsTheHeadersTheApiReads() {
+    Map<String, Object> api = properties(map(resources.get("HttpApi")));
+    List<?> cors = (List<?>) map(api.get("CorsConfiguration")).get("Fn::If");
+    assertEquals("HasCorsOrigins", cors.get(0));
+    assertEquals(Map.of("Ref", "AWS::NoValue"), cors.get(2), "no origins given: no CORS at all");
+    Map<String, Object> config = map(cors.get(1));
+    assertEquals(Map.of("Fn::Split", List.of(",", Map.of("Ref", "CorsAllowedOrigins"))), config.get("AllowOrigins"));
+    assertTrue(((List<?>) config.get("AllowHeaders")).containsAll(List.of("authorization", "content-type",
+        "idempotency-key")), String.valueOf(config));
+    assertEquals("", map(map(template.get("Parameters")).get("CorsAllowedOrigins")).get("Default"));
+  }
+
+  private static Map<String, Map<String, Object>> ofType(String type) {
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    resources.forEach((id, r) -> {
+      if (type.equals(map(r).get("Type"))) {
+        out.put(id, map(r));
+      }
+    });
+    return out;
+  }
+
+  private static Set<String> eventTypes(Map<String, Object> function) {
+    Object events = properties(function).get("Events");
+    Set<String> types = new TreeSet<>();
+    if (events != null) {
+      map(events).values().forEach(e -> types.add(String.valueOf(map(e).get("Type"))));
+    }
+    return types;
+  }
+
   // ------------------------------------------------------------------ the walk
 
   private static void walk(Object node, String where, Set<String> refTargets, Set<String> conditions,
