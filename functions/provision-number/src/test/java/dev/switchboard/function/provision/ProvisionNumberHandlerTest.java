@@ -515,8 +515,13 @@ class ProvisionNumberHandlerTest {
     error(handler.handleRequest(provisionEvent(body("outbound"), "key-1"), null), 409, "idempotency_conflict");
   }
 
+  /**
+   * API Gateway stops waiting after 30 s while the saga may run for 60: the client gets 503
+   * and retries with the same key. While the first still runs the retry is 409
+   * request_in_progress; once it finished, the retry answers the first result.
+   */
   @Test
-  void provision_retriedWhileTheFirstIsRunning_is409RequestInProgress() throws Exception {
+  void provision_retriedWhileTheFirstIsRunning_is409_andOnceItFinished_answersTheFirstResult() throws Exception {
     CountDownLatch inSaga = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ProvisionNumberHandler slow = handler(s -> {
@@ -526,16 +531,22 @@ class ProvisionNumberHandlerTest {
       }
     });
     ExecutorService pool = Executors.newSingleThreadExecutor();
+    APIGatewayV2HTTPResponse firstAnswer;
     try {
       Future<APIGatewayV2HTTPResponse> first = pool.submit(() -> slow.handleRequest(provisionEvent(body("inbound"), "key-2"), null));
       assertTrue(inSaga.await(10, TimeUnit.SECONDS));
       error(handler.handleRequest(provisionEvent(body("inbound"), "key-2"), null), 409, "request_in_progress");
       release.countDown();
-      assertEquals(201, first.get(10, TimeUnit.SECONDS).getStatusCode());
+      firstAnswer = first.get(10, TimeUnit.SECONDS);
+      assertEquals(201, firstAnswer.getStatusCode());
     } finally {
       pool.shutdownNow();
     }
+    APIGatewayV2HTTPResponse retry = handler.handleRequest(provisionEvent(body("inbound"), "key-2"), null);
+    assertEquals(201, retry.getStatusCode());
+    assertEquals(firstAnswer.getBody(), retry.getBody(), "the retry answers what the first request answered");
     assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged once");
   }
 
   private static void await(CountDownLatch latch) {
