@@ -96,7 +96,7 @@ class TemplateTest {
       assertTrue(Files.readString(Path.of("functions/pom.xml")).contains("<module>" + module.getFileName() + "</module>"),
           f.getKey() + ": " + codeUri + " is not built by functions/pom.xml");
       assertEquals("makefile", map(f.getValue().get("Metadata")).get("BuildMethod"), f.getKey());
-      Matcher target = Pattern.compile("(?m)^build-" + f.getKey() + ":\\s*\\n\\t\\$\\(call package_function,([a-z-]+)\\)")
+      Matcher target = Pattern.compile("(?m)^build-" + f.getKey() + ":[^\\n]*\\n\\t\\$\\(call package_function,([a-z-]+)\\)")
           .matcher(makefile);
       assertTrue(target.find(), "Makefile has no build-" + f.getKey() + " target");
       assertEquals(module.getFileName().toString(), target.group(1), f.getKey() + ": the Makefile builds another module");
