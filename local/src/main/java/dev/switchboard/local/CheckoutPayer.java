@@ -3,12 +3,14 @@ package dev.switchboard.local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.fake.FakeStripe;
+import dev.switchboard.testing.stripe.StripeSignatures;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -47,7 +49,7 @@ final class CheckoutPayer {
     event.put("type", "checkout.session.completed");
     event.putObject("data").set("object", JSON.valueToTree(paid));
     String body = event.toString();
-    String signature = StripeSignature.header(body, webhookSecret, System.currentTimeMillis() / 1000);
+    String signature = StripeSignatures.header(body, webhookSecret, Instant.now());
     HttpRequest request = HttpRequest.newBuilder(URI.create(webhookUrl))
         .timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json; charset=utf-8")

@@ -4,29 +4,40 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.fake.FakeCloudFormation;
+import dev.switchboard.testing.fake.FakeSecretsManager;
 import java.io.IOException;
 import java.io.PrintStream;
-import dev.switchboard.testing.fake.FakeSecretsManager;
+import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A custom resource answers CloudFormation by a PUT to the event's pre-signed
- * {@code ResponseURL}, not by its return value. For a custom resource event, invoke points
- * ResponseURL at the test kit's fake receiver instead, then shows the answer CloudFormation
- * would have got: SUCCESS exits 0; FAILED, or no answer at all (a stack would hang), exits 1.
- * For any other event this does nothing.
+ * {@code ResponseURL}, not by its return value. As {@code sam local invoke} does, the event
+ * reaches the function unchanged and the function answers the URL it names: a receiver of
+ * your own on a loopback {@code http://} address, or a real pre-signed URL of a stack that is
+ * waiting. Only the sample events' placeholder URL (its signature is the word
+ * {@code example}, which no real pre-signed URL carries, and nothing answers at its address)
+ * is pointed at a local receiver instead.
+ *
+ * <p>Either way the answer is shown: the receiver's copy, or what the handler returned
+ * (Powertools returns the answer it sent). SUCCESS exits 0; FAILED, or no answer at all (a
+ * stack would hang), exits 1. For any other event this does nothing.
  */
 final class CustomResourceResponses implements AutoCloseable {
+  /** The query parameter that marks the samples' ResponseURL (events/cfn-*.json). */
+  static final String PLACEHOLDER_SIGNATURE = "X-Amz-Signature=example";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String event;
   private final FakeCloudFormation receiver;
+  private final String passedThroughTo;
   private final PrintStream err;
 
-  private CustomResourceResponses(String event, FakeCloudFormation receiver, PrintStream err) {
+  private CustomResourceResponses(String event, FakeCloudFormation receiver, String passedThroughTo, PrintStream err) {
     this.event = event;
     this.receiver = receiver;
+    this.passedThroughTo = passedThroughTo;
     this.err = err;
   }
 
@@ -35,28 +46,41 @@ final class CustomResourceResponses implements AutoCloseable {
     try {
       event = JSON.readTree(eventJson);
     } catch (IOException e) {
-      return new CustomResourceResponses(eventJson, null, err);
+      return new CustomResourceResponses(eventJson, null, null, err);
     }
     if (event == null || !event.isObject() || !event.has("ResponseURL") || !event.has("RequestType")) {
-      return new CustomResourceResponses(eventJson, null, err);
+      return new CustomResourceResponses(eventJson, null, null, err);
     }
-    FakeCloudFormation receiver = new FakeCloudFormation();
-    ((ObjectNode) event).put("ResponseURL", receiver.responseUrl());
-    err.println("  cfn       SANDBOX   the answer to CloudFormation (the event's ResponseURL) is caught and shown");
     JsonNode secretId = event.path("ResourceProperties").path("SecretId");
     if (secretId.isTextual() && secrets.isPresent()) {
       // the stack's secret resource exists before the custom resource runs: so it does here
       secrets.get().create(secretId.asText());
     }
-    return new CustomResourceResponses(event.toString(), receiver, err);
+    String responseUrl = event.path("ResponseURL").asText();
+    if (!responseUrl.contains(PLACEHOLDER_SIGNATURE)) {
+      String target = withoutQuery(responseUrl);
+      err.println("  cfn       REAL      the event goes to the function unchanged; it answers its ResponseURL " + target);
+      return new CustomResourceResponses(eventJson, null, target, err);
+    }
+    FakeCloudFormation receiver = new FakeCloudFormation();
+    ((ObjectNode) event).put("ResponseURL", receiver.responseUrl());
+    err.println("  cfn       SANDBOX   the sample's placeholder ResponseURL (" + PLACEHOLDER_SIGNATURE
+        + ") is pointed at a local receiver, and its answer shown");
+    return new CustomResourceResponses(event.toString(), receiver, null, err);
   }
 
   String event() {
     return event;
   }
 
-  /** Prints what CloudFormation received; false when it was FAILED or nothing. True for other events. */
-  boolean report(String functionId) {
+  /**
+   * Prints what CloudFormation received (or was sent); false when that was FAILED or nothing.
+   * {@code handlerResult} is the handler's return value. True for other events.
+   */
+  boolean report(String functionId, String handlerResult) {
+    if (passedThroughTo != null) {
+      return reportSent(functionId, handlerResult);
+    }
     if (receiver == null) {
       return true;
     }
@@ -68,16 +92,42 @@ final class CustomResourceResponses implements AutoCloseable {
     String answer = answers.get(answers.size() - 1);
     err.println("CloudFormation received: " + answer);
     try {
-      String status = JSON.readTree(answer).path("Status").asText();
-      if (!"SUCCESS".equals(status)) {
-        err.println("error: " + functionId + " answered CloudFormation " + status + ": "
-            + JSON.readTree(answer).path("Reason").asText());
-        return false;
-      }
-      return true;
+      JsonNode parsed = JSON.readTree(answer);
+      return succeeded(functionId, parsed.path("Status").asText(), parsed.path("Reason").asText());
     } catch (IOException e) {
       err.println("error: the answer to CloudFormation is not JSON");
       return false;
+    }
+  }
+
+  /** Powertools' Response as the runtime serialises it: {@code status}, {@code physicalResourceId}, {@code reason}. */
+  private boolean reportSent(String functionId, String handlerResult) {
+    err.println(functionId + " answered " + passedThroughTo + " with: " + handlerResult
+        + " (if the PUT itself failed, its log says custom_resource.answer_not_sent)");
+    try {
+      JsonNode sent = JSON.readTree(handlerResult);
+      return succeeded(functionId, sent.path("status").asText(), sent.path("reason").asText());
+    } catch (IOException e) {
+      err.println("error: " + functionId + " returned something that is not JSON");
+      return false;
+    }
+  }
+
+  private boolean succeeded(String functionId, String status, String reason) {
+    if (!"SUCCESS".equals(status)) {
+      err.println("error: " + functionId + " answered CloudFormation " + status + ": " + reason);
+      return false;
+    }
+    return true;
+  }
+
+  /** The address without the pre-signed query: its signature is a credential of sorts. */
+  private static String withoutQuery(String url) {
+    try {
+      URI uri = URI.create(url);
+      return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    } catch (IllegalArgumentException e) {
+      return "(not a URL)";
     }
   }
 

@@ -178,8 +178,8 @@ final class LocalServices implements AutoCloseable {
     out.println("  webhook   SANDBOX   STRIPE_WEBHOOK_SECRET generated for this run (whsec_local...)");
   }
 
-  /** The generated or given webhook signing secret the local webhook function verifies with. */
-  Optional<String> webhookSecret() {
+  /** The webhook signing secret this run generated; empty when the developer gave one. */
+  Optional<String> sandboxWebhookSecret() {
     return Optional.ofNullable(settings.get("STRIPE_WEBHOOK_SECRET"));
   }
 

@@ -88,7 +88,8 @@ public final class Main {
         "invoke needs --event <file> (or --event - to read it from stdin)")), in);
 
     try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err);
-         CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(event,
+         CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(
+             signedForTheSandbox(event, run, err),
              run.services().secretsManagerSandbox().flatMap(SecretsManagerSandbox::fake), err)) {
       String requestId = java.util.UUID.randomUUID().toString();
       FunctionProcess.Outcome outcome = run.pool(functionId).orElseThrow()
@@ -96,7 +97,7 @@ public final class Main {
       switch (outcome.kind()) {
         case RESULT -> {
           out.println(outcome.text());
-          return cloudFormation.report(functionId) ? OK : FAILED;
+          return cloudFormation.report(functionId, outcome.text()) ? OK : FAILED;
         }
         case HANDLER_ERROR -> {
           out.println(outcome.text());
@@ -115,6 +116,13 @@ public final class Main {
         }
       }
     }
+  }
+
+  /** A Stripe delivery signed again with the sandbox's webhook secret; unchanged with a secret of your own. */
+  private static String signedForTheSandbox(String event, LocalRun run, PrintStream err) {
+    return run.services().sandboxWebhookSecret()
+        .map(secret -> StripeSampleSigning.signAgain(event, secret, err))
+        .orElse(event);
   }
 
   private static String readEvent(String source, java.io.InputStream in) {

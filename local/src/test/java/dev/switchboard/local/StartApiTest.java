@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.stripe.StripeSignatures;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -151,12 +153,12 @@ class StartApiTest {
     String secret = run.pool("StripeWebhookFunction").orElseThrow().environment().get("STRIPE_WEBHOOK_SECRET");
 
     HttpResponse<String> forged = call("POST", "/webhooks/stripe", body,
-        "Stripe-Signature", StripeSignature.header(body, "whsec_not_the_secret", System.currentTimeMillis() / 1000));
+        "Stripe-Signature", StripeSignatures.header(body, "whsec_not_the_secret", Instant.now()));
     assertEquals(400, forged.statusCode(), forged.body());
     assertEquals(before, db.balance(DemoOrganization.ORG_ID), "a forged event changes nothing");
 
     HttpResponse<String> delivered = call("POST", "/webhooks/stripe", body,
-        "Stripe-Signature", StripeSignature.header(body, secret, System.currentTimeMillis() / 1000));
+        "Stripe-Signature", StripeSignatures.header(body, secret, Instant.now()));
     assertEquals(200, delivered.statusCode(), delivered.body());
     assertEquals(before + 5_000, db.balance(DemoOrganization.ORG_ID));
 
