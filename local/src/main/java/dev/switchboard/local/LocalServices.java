@@ -27,11 +27,14 @@ import java.util.stream.Stream;
  */
 final class LocalServices implements AutoCloseable {
   static final String DATABASE_NAME = "switchboard";
+  /** Where the sandboxes keep their state, inside the data directory. */
+  static final String SANDBOXES = "sandboxes";
 
   private final Map<String, String> settings = new LinkedHashMap<>();
   private final List<AutoCloseable> started = new ArrayList<>();
   private final List<String> sandboxed = new ArrayList<>();
   private String jdbcUrl;
+  private boolean embedded;
   private UUID demoOrg;
   private StripeSandbox stripe;
   private SecretsManagerSandbox secretsManager;
@@ -49,8 +52,11 @@ final class LocalServices implements AutoCloseable {
     try {
       services.startDatabase(given, values, dataDirectory, fresh, seedDemoOrganisation, out);
       services.encryptionKey(given, dataDirectory, out);
+      if (fresh) {
+        delete(dataDirectory.resolve(SANDBOXES));
+      }
       for (ProviderSandbox sandbox : sandboxes) {
-        services.provider(sandbox, given, values, out);
+        services.provider(sandbox, given, values, dataDirectory, out);
       }
       services.webhookSecret(given, out);
       return services;
@@ -114,6 +120,7 @@ final class LocalServices implements AutoCloseable {
     db.createDatabaseIfMissing(DATABASE_NAME);
     SchemaMigrator.Result result = db.migrate(DATABASE_NAME);
     jdbcUrl = db.jdbcUrl(DATABASE_NAME);
+    embedded = true;
     settings.put("DATABASE_URL", jdbcUrl);
     sandboxed.add("database");
     out.printf("  database  SANDBOX   embedded PostgreSQL on port %d, data in %s, schema version %s%n",
@@ -146,7 +153,7 @@ final class LocalServices implements AutoCloseable {
   }
 
   private void provider(ProviderSandbox sandbox, Predicate<String> given, Map<String, String> values,
-      PrintStream out) {
+      Path dataDirectory, PrintStream out) {
     String name = sandbox.name();
     if (sandbox.real(given)) {
       String url = Optional.ofNullable(values.get(sandbox.baseUrlSetting())).filter(v -> !v.isBlank())
@@ -156,7 +163,7 @@ final class LocalServices implements AutoCloseable {
       return;
     }
     started.add(sandbox);
-    settings.putAll(sandbox.start());
+    settings.putAll(sandbox.start(dataDirectory));
     sandboxed.add(name);
     if (sandbox instanceof StripeSandbox s) {
       stripe = s;
@@ -167,6 +174,22 @@ final class LocalServices implements AutoCloseable {
     out.printf("  %-9s SANDBOX   fake %s on %s (set %s to use the real one)%n", name, sandbox.provider(),
         sandbox.baseUrl(), String.join(sandbox instanceof SecretsManagerSandbox ? " or " : " and ",
             sandbox.credentials()));
+    sandbox.stateFile().ifPresent(file -> out.printf("  %-9s           %s, kept in %s%n", "",
+        sandbox.restored() ? "what earlier runs made there is back" : "starts empty", file));
+    if (sandbox instanceof TwilioSandbox && !sandbox.restored() && embedded && storedSubaccounts() > 0) {
+      out.printf("  WARNING   the database in %s knows Twilio subaccounts this new sandbox does not (made before"
+          + " sandbox state was kept): buying a number would fail; start once with --fresh%n", dataDirectory);
+    }
+  }
+
+  /** Twilio subaccounts the database holds (the embedded one: a given database is yours). */
+  private long storedSubaccounts() {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+         java.sql.ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM twilio_subaccounts")) {
+      return r.next() ? r.getLong(1) : 0;
+    } catch (java.sql.SQLException e) {
+      return 0;
+    }
   }
 
   private void webhookSecret(Predicate<String> given, PrintStream out) {

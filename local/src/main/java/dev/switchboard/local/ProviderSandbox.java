@@ -30,8 +30,21 @@ interface ProviderSandbox extends AutoCloseable {
   /** The real service's URL, shown when the real one is used without a base URL of its own. */
   String realUrl();
 
-  /** Starts the fake; the settings that point a function at it (fresh fake credentials). */
-  Map<String, String> start();
+  /**
+   * Starts the fake with what an earlier run on this data directory left (its accounts,
+   * numbers, sessions and credentials), or fresh; the settings that point a function at it.
+   */
+  Map<String, String> start(java.nio.file.Path dataDirectory);
+
+  /** Whether {@link #start} found what an earlier run kept. */
+  default boolean restored() {
+    return false;
+  }
+
+  /** Where the fake's state is kept between runs; empty when it keeps none. */
+  default java.util.Optional<java.nio.file.Path> stateFile() {
+    return java.util.Optional.empty();
+  }
 
   /** Where the fake listens, once started. */
   String baseUrl();

@@ -46,7 +46,9 @@ final class SecretsManagerSandbox implements ProviderSandbox {
   }
 
   @Override
-  public Map<String, String> start() {
+  public Map<String, String> start(java.nio.file.Path dataDirectory) {
+    // nothing kept between runs: every run writes the secrets it needs (invoke creates the
+    // stack's secret before the custom resource runs, as the stack would)
     fake = new FakeSecretsManager();
     return Map.of("AWS_ENDPOINT_URL_SECRETS_MANAGER", fake.baseUrl(),
         "AWS_ACCESS_KEY_ID", "local-sandbox-" + Secrets.hex(6),

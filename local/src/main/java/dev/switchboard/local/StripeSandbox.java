@@ -3,11 +3,18 @@ package dev.switchboard.local;
 import dev.switchboard.testing.fake.FakeStripe;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
-/** The fake Stripe API (Checkout sessions, webhook endpoints), with a fresh test key. */
-final class StripeSandbox implements ProviderSandbox {
-  private FakeStripe fake;
+/**
+ * The fake Stripe API (Checkout sessions, webhook endpoints); its key, sessions and endpoints
+ * (with their signing secrets) are kept in the data directory. The demo's "the customer pays"
+ * step uses the fake itself ({@link #fake}).
+ */
+final class StripeSandbox extends KeptSandbox<FakeStripe, FakeStripe.State> {
+  private static final String KEY = "STRIPE_API_KEY";
+
+  StripeSandbox() {
+    super(FakeStripe.State.class);
+  }
 
   @Override
   public String provider() {
@@ -16,7 +23,7 @@ final class StripeSandbox implements ProviderSandbox {
 
   @Override
   public List<String> credentials() {
-    return List.of("STRIPE_API_KEY");
+    return List.of(KEY);
   }
 
   @Override
@@ -30,26 +37,22 @@ final class StripeSandbox implements ProviderSandbox {
   }
 
   @Override
-  public Map<String, String> start() {
-    String key = "sk_test_local_" + Secrets.hex(12);
-    fake = new FakeStripe(key);
-    return Map.of("STRIPE_API_KEY", key, "STRIPE_API_BASE_URL", fake.baseUrl());
+  Map<String, String> freshCredentials() {
+    return Map.of(KEY, "sk_test_local_" + Secrets.hex(12));
   }
 
   @Override
-  public String baseUrl() {
-    return fake.baseUrl();
-  }
-
-  /** The fake itself, for the demo's "the customer pays" step; empty when Stripe is real. */
-  Optional<FakeStripe> fake() {
-    return Optional.ofNullable(fake);
+  FakeStripe startFake(Map<String, String> credentials) {
+    return new FakeStripe(credentials.get(KEY));
   }
 
   @Override
-  public void close() {
-    if (fake != null) {
-      fake.close();
-    }
+  FakeStripe.State state(FakeStripe fake) {
+    return fake.state();
+  }
+
+  @Override
+  void restore(FakeStripe fake, FakeStripe.State state) {
+    fake.restore(state);
   }
 }

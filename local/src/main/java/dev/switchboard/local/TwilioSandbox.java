@@ -4,9 +4,19 @@ import dev.switchboard.testing.fake.FakeTwilio;
 import java.util.List;
 import java.util.Map;
 
-/** The fake Twilio REST API (subaccounts, number search, purchase, release), with a fresh master account. */
-final class TwilioSandbox implements ProviderSandbox {
-  private FakeTwilio fake;
+/**
+ * The fake Twilio REST API (subaccounts, number search, purchase, release). Its master
+ * account, subaccounts (with their tokens), addresses and numbers are kept in the data
+ * directory: the database remembers the subaccount and the numbers, so they must still exist
+ * at the next run.
+ */
+final class TwilioSandbox extends KeptSandbox<FakeTwilio, FakeTwilio.State> {
+  private static final String SID = "TWILIO_MASTER_ACCOUNT_SID";
+  private static final String TOKEN = "TWILIO_MASTER_AUTH_TOKEN";
+
+  TwilioSandbox() {
+    super(FakeTwilio.State.class);
+  }
 
   @Override
   public String provider() {
@@ -15,7 +25,7 @@ final class TwilioSandbox implements ProviderSandbox {
 
   @Override
   public List<String> credentials() {
-    return List.of("TWILIO_MASTER_ACCOUNT_SID", "TWILIO_MASTER_AUTH_TOKEN");
+    return List.of(SID, TOKEN);
   }
 
   @Override
@@ -29,23 +39,22 @@ final class TwilioSandbox implements ProviderSandbox {
   }
 
   @Override
-  public Map<String, String> start() {
-    String sid = "AC" + Secrets.hex(16);
-    String token = Secrets.hex(16);
-    fake = new FakeTwilio(sid, token);
-    return Map.of("TWILIO_MASTER_ACCOUNT_SID", sid, "TWILIO_MASTER_AUTH_TOKEN", token,
-        "TWILIO_API_BASE_URL", fake.baseUrl());
+  Map<String, String> freshCredentials() {
+    return Map.of(SID, "AC" + Secrets.hex(16), TOKEN, Secrets.hex(16));
   }
 
   @Override
-  public String baseUrl() {
-    return fake.baseUrl();
+  FakeTwilio startFake(Map<String, String> credentials) {
+    return new FakeTwilio(credentials.get(SID), credentials.get(TOKEN));
   }
 
   @Override
-  public void close() {
-    if (fake != null) {
-      fake.close();
-    }
+  FakeTwilio.State state(FakeTwilio fake) {
+    return fake.state();
+  }
+
+  @Override
+  void restore(FakeTwilio fake, FakeTwilio.State state) {
+    fake.restore(state);
   }
 }

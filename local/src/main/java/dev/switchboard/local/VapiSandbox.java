@@ -4,9 +4,13 @@ import dev.switchboard.testing.fake.FakeVapi;
 import java.util.List;
 import java.util.Map;
 
-/** The fake Vapi phone-number API, with a fresh private key. */
-final class VapiSandbox implements ProviderSandbox {
-  private FakeVapi fake;
+/** The fake Vapi phone-number API; its key and imported numbers are kept in the data directory. */
+final class VapiSandbox extends KeptSandbox<FakeVapi, FakeVapi.State> {
+  private static final String KEY = "VAPI_API_KEY";
+
+  VapiSandbox() {
+    super(FakeVapi.State.class);
+  }
 
   @Override
   public String provider() {
@@ -15,7 +19,7 @@ final class VapiSandbox implements ProviderSandbox {
 
   @Override
   public List<String> credentials() {
-    return List.of("VAPI_API_KEY");
+    return List.of(KEY);
   }
 
   @Override
@@ -29,21 +33,22 @@ final class VapiSandbox implements ProviderSandbox {
   }
 
   @Override
-  public Map<String, String> start() {
-    String key = "vapi_local_" + Secrets.hex(16);
-    fake = new FakeVapi(key);
-    return Map.of("VAPI_API_KEY", key, "VAPI_API_BASE_URL", fake.baseUrl());
+  Map<String, String> freshCredentials() {
+    return Map.of(KEY, "vapi_local_" + Secrets.hex(16));
   }
 
   @Override
-  public String baseUrl() {
-    return fake.baseUrl();
+  FakeVapi startFake(Map<String, String> credentials) {
+    return new FakeVapi(credentials.get(KEY));
   }
 
   @Override
-  public void close() {
-    if (fake != null) {
-      fake.close();
-    }
+  FakeVapi.State state(FakeVapi fake) {
+    return fake.state();
+  }
+
+  @Override
+  void restore(FakeVapi fake, FakeVapi.State state) {
+    fake.restore(state);
   }
 }

@@ -40,6 +40,7 @@ public abstract class FakeHttpServer implements AutoCloseable {
   private final Map<String, Deque<Fault>> faults = new LinkedHashMap<>();
   private final Map<String, Fault> permanentFaults = new LinkedHashMap<>();
   private final List<Recorded> journal = new CopyOnWriteArrayList<>();
+  private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
   protected FakeHttpServer() {
     try {
@@ -148,6 +149,15 @@ public abstract class FakeHttpServer implements AutoCloseable {
     journal.clear();
   }
 
+  /**
+   * Runs {@code listener} after every request that may have changed what the fake holds (any
+   * method but GET that reached its route), once that request's answer is decided: the local
+   * runner keeps a sandbox's state on disk this way.
+   */
+  public void afterEveryChange(Runnable listener) {
+    changeListeners.add(listener);
+  }
+
   // ------------------------------------------------------------- provider specifics
 
   /** The provider's error body for a status (each fake speaks its own format). */
@@ -204,6 +214,9 @@ public abstract class FakeHttpServer implements AutoCloseable {
           response = errorResponse(e.status, e.code, e.getMessage());
         }
         record(route.name, request, response.status());
+        if (!method.equals("GET")) {
+          changeListeners.forEach(Runnable::run);
+        }
         send(exchange, response);
         return;
       }

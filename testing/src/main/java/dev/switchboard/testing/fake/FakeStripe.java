@@ -126,6 +126,30 @@ public final class FakeStripe extends FakeHttpServer {
     return new LinkedHashMap<>(session);
   }
 
+  // ------------------------------------------------------------------ state kept between runs
+
+  /**
+   * What the fake holds: Checkout sessions with the form each was created from, webhook
+   * endpoints with their signing secrets. (Idempotency keys are not kept: Stripe forgets them
+   * after 24 hours anyway.)
+   */
+  public record State(List<Map<String, Object>> sessions, Map<String, Map<String, Object>> sessionForms,
+                      List<FakeStripeEndpoint> endpoints, Map<String, String> endpointSecrets) {}
+
+  public synchronized State state() {
+    return new State(sessions(), Map.copyOf(sessionForms), endpoints(), Map.copyOf(secrets));
+  }
+
+  /** Puts back what {@link #state} returned, in its order. */
+  public synchronized void restore(State state) {
+    for (Map<String, Object> session : state.sessions()) {
+      sessions.put(String.valueOf(session.get("id")), new LinkedHashMap<>(session));
+    }
+    state.sessionForms().forEach((id, form) -> sessionForms.put(id, new LinkedHashMap<>(form)));
+    state.endpoints().forEach(e -> endpoints.put(e.id(), e));
+    secrets.putAll(state.endpointSecrets());
+  }
+
   // ------------------------------------------------------------------ checkout sessions
 
   private synchronized FakeResponse createSession(FakeRequest request) {

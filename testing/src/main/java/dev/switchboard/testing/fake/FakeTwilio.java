@@ -170,6 +170,27 @@ public final class FakeTwilio extends FakeHttpServer {
     inventory.pin(country, type, offers);
   }
 
+  // ------------------------------------------------------------------ state kept between runs
+
+  /** Everything the fake holds but its master account (which its constructor makes). */
+  public record State(List<Account> subaccounts, List<Address> addresses, List<HeldNumber> numbers) {}
+
+  public synchronized State state() {
+    return new State(subaccounts(), List.copyOf(addresses.values()), List.copyOf(numbers.values()));
+  }
+
+  /** Puts back what {@link #state} returned, in its order (subaccounts of this master only). */
+  public synchronized void restore(State state) {
+    for (Account account : state.subaccounts()) {
+      if (!account.ownerAccountSid().equals(masterSid)) {
+        throw new IllegalArgumentException("subaccount " + account.sid() + " belongs to another master account");
+      }
+      accounts.put(account.sid(), account);
+    }
+    state.addresses().forEach(a -> addresses.put(a.sid(), a));
+    state.numbers().forEach(n -> numbers.put(n.sid(), n));
+  }
+
   /** Purchases that succeeded (including late ones the client never saw). */
   public long purchases() {
     return successCount(BUY);

@@ -41,7 +41,7 @@ public final class FakeVapi extends FakeHttpServer {
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   private final String apiKey;
-  private final String orgId = UUID.randomUUID().toString();
+  private String orgId = UUID.randomUUID().toString();
   private final Map<String, FakeVapiNumber> byId = new LinkedHashMap<>();
   private final Map<String, String> tokenByNumber = new LinkedHashMap<>();
   private Instant lastCreatedAt = Instant.EPOCH;
@@ -80,8 +80,29 @@ public final class FakeVapi extends FakeHttpServer {
     return store(e164, twilioAccountSid, null, "planted by a test", null);
   }
 
-  public String orgId() {
+  public synchronized String orgId() {
     return orgId;
+  }
+
+  // ------------------------------------------------------------------ state kept between runs
+
+  /** Everything the fake holds: its org, the numbers, the Twilio token each was imported with. */
+  public record State(String orgId, List<FakeVapiNumber> numbers, Map<String, String> twilioAuthTokens) {}
+
+  public synchronized State state() {
+    return new State(orgId, numbers(), Map.copyOf(tokenByNumber));
+  }
+
+  /** Puts back what {@link #state} returned; new numbers are created after the newest of them. */
+  public synchronized void restore(State state) {
+    orgId = state.orgId();
+    for (FakeVapiNumber number : state.numbers()) {
+      byId.put(number.id(), number);
+      if (number.createdAt().isAfter(lastCreatedAt)) {
+        lastCreatedAt = number.createdAt();
+      }
+    }
+    tokenByNumber.putAll(state.twilioAuthTokens());
   }
 
   // ------------------------------------------------------------------ routes
