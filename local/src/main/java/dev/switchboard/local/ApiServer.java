@@ -11,14 +11,18 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The HTTP API on localhost: every {@code HttpApi} route of the template, each request turned
@@ -33,23 +37,33 @@ final class ApiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** API Gateway's own limit on a request body (10 MB); our functions refuse far less. */
   private static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+  /** An HTTP API waits at most 30 s for its integration, whatever the function's Timeout. */
+  static final Duration INTEGRATION_TIMEOUT = Duration.ofSeconds(30);
 
   private final LocalRun run;
   private final List<HttpRoute> routes;
   private final HttpServer server;
   private final ExecutorService executor;
   private final PrintStream log;
+  private final Duration integrationTimeout;
   private volatile CheckoutPayer payer;
 
-  private ApiServer(LocalRun run, HttpServer server, ExecutorService executor, PrintStream log) {
+  private ApiServer(LocalRun run, HttpServer server, ExecutorService executor, PrintStream log,
+      Duration integrationTimeout) {
     this.run = run;
     this.routes = run.template().routes();
     this.server = server;
     this.executor = executor;
     this.log = log;
+    this.integrationTimeout = integrationTimeout;
   }
 
   static ApiServer start(LocalRun run, String host, int port, PrintStream log) {
+    return start(run, host, port, log, INTEGRATION_TIMEOUT);
+  }
+
+  /** With another integration timeout than API Gateway's 30 s (tests). */
+  static ApiServer start(LocalRun run, String host, int port, PrintStream log, Duration integrationTimeout) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 128);
@@ -63,7 +77,7 @@ final class ApiServer implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    ApiServer api = new ApiServer(run, server, executor, log);
+    ApiServer api = new ApiServer(run, server, executor, log, integrationTimeout);
     server.createContext("/", api::serve);
     server.start();
     api.payer = api.checkoutPayer().orElse(null);
@@ -148,8 +162,9 @@ final class ApiServer implements AutoCloseable {
       String event = HttpApiEvents.build(request, route, match.get().pathParameters(), claims, requestId,
           Instant.now()).toString();
       FunctionPool pool = run.pool(route.functionId()).orElseThrow();
-      FunctionProcess.Outcome outcome = pool.invoke(requestId, event);
-      status = respond(exchange, route, outcome);
+      Optional<FunctionProcess.Outcome> outcome = invokeWithin(pool, requestId, event, method + " " + rawPath);
+      status = outcome.isPresent() ? respond(exchange, route, outcome.get())
+          : send(exchange, 503, Map.of("content-type", "application/json"), "{\"message\":\"Service Unavailable\"}");
     } catch (RuntimeException e) {
       log.println("local API error on " + method + " " + rawPath + ": " + e);
       if (exchange.getResponseCode() == -1) { // nothing sent yet: answer as API Gateway would
@@ -159,6 +174,32 @@ final class ApiServer implements AutoCloseable {
     } finally {
       log.printf("%s %s -> %s %d (%d ms)%n", method, rawPath, target, status,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+  }
+
+  /**
+   * The function's outcome, or empty when it took longer than the integration timeout: API
+   * Gateway then answers 503 while the function runs on to its end, as here (its late
+   * outcome is logged).
+   */
+  private Optional<FunctionProcess.Outcome> invokeWithin(FunctionPool pool, String requestId, String event,
+      String request) {
+    long started = System.nanoTime();
+    CompletableFuture<FunctionProcess.Outcome> invocation =
+        CompletableFuture.supplyAsync(() -> pool.invoke(requestId, event), executor);
+    try {
+      return Optional.of(invocation.get(integrationTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (TimeoutException e) {
+      log.println(request + ": API Gateway stops waiting after " + integrationTimeout.toSeconds()
+          + " s and answers 503; " + pool.function().logicalId() + " runs on");
+      invocation.thenAccept(late -> log.printf("%s: %s finished after %d ms, %s (the client had its 503)%n", request,
+          pool.function().logicalId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), late.kind()));
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + pool.function().logicalId(), e);
     }
   }
 

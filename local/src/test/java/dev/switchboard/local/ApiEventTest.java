@@ -59,6 +59,31 @@ class ApiEventTest {
   }
 
   @Test
+  void aFunctionSlowerThanApiGatewayWaits_is503ForTheClient_whileTheFunctionRunsOnToItsEnd() throws Exception {
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    try (ApiServer gateway = ApiServer.start(run, "127.0.0.1", 0,
+        new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8), java.time.Duration.ofMillis(700))) {
+      long started = System.nanoTime();
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+              URI.create(gateway.baseUrl() + "/items/slow?sleepMs=2500"))
+          .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+      long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+
+      assertEquals(503, response.statusCode(), response.body());
+      assertEquals("{\"message\":\"Service Unavailable\"}", response.body(), "API Gateway's body, not ours");
+      assertTrue(waitedMillis < 2_500, "the client got its answer before the function finished: " + waitedMillis);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (!log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("finished after")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8)
+          .contains("HttpEchoFunction finished after"), log.toString(java.nio.charset.StandardCharsets.UTF_8));
+      assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("RESULT"), "it ran to its end");
+    }
+  }
+
+  @Test
   void aGet_becomesAPayload2Event_withPathQueryHeadersCookiesAndClaims() throws Exception {
     HttpResponse<String> response = send(request("/items/it%20em-1?limit=5&tag=a&tag=b&q=x%26y")
         .header("Authorization", "Bearer " + TOKEN)

@@ -12,12 +12,21 @@ import java.util.Map;
 /**
  * Test handler of HTTP routes: receives the typed payload 2.0 event (deserialised as the
  * Lambda runtime does) and answers what it saw, with a status and a header of its own.
+ * {@code ?sleepMs=n} makes it take that long first.
  */
 public final class HttpEchoHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+    String sleep = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get("sleepMs");
+    if (sleep != null) {
+      try {
+        Thread.sleep(Long.parseLong(sleep)); // a slow request: longer than API Gateway waits
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Map<String, Object> seen = new LinkedHashMap<>();
     seen.put("version", event.getVersion());
     seen.put("routeKey", event.getRouteKey());
