@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * A function of the template, with the template's Globals already merged in: its handler
- * class, limits and environment (still unresolved: parameters are applied per run).
+ * class, limits, environment and logging configuration (still unresolved: parameters are
+ * applied per run).
  */
 record FunctionSpec(
     String logicalId,
@@ -13,6 +14,7 @@ record FunctionSpec(
     int timeoutSeconds,
     int memoryMb,
     Map<String, Object> environment,
+    Map<String, Object> loggingConfig,
     List<HttpRoute> routes) {
 
   /** The handler's class: {@code a.b.Handler::handleRequest} and {@code a.b.Handler} both name it. */

@@ -13,7 +13,9 @@ import java.util.function.Predicate;
  * what invoke, start-api and demo run on.
  *
  * <p>A function's environment is composed in this order, each later source winning:
- * the template's {@code Environment.Variables} (Globals merged, parameters resolved), the
+ * what Lambda derives from the template's {@code LoggingConfig} ({@code AWS_LAMBDA_LOG_LEVEL}
+ * with the JSON format), the template's {@code Environment.Variables} (Globals merged,
+ * parameters resolved), the
  * {@code --env-vars} file ("Parameters", then the function's block), the runner's own process
  * environment, and last the sandboxes' settings, for exactly the services that are sandboxed
  * because nothing real was given. Lambda's own variables ({@code AWS_REGION},
@@ -66,7 +68,8 @@ final class LocalRun implements AutoCloseable {
     Map<String, String> unset = new TreeMap<>();
     for (FunctionSpec function : template.functions().values()) {
       TemplateModel.ResolvedEnvironment resolved = TemplateModel.environment(function, intrinsics);
-      Map<String, String> env = new LinkedHashMap<>(resolved.values());
+      Map<String, String> env = new LinkedHashMap<>(TemplateModel.loggingEnvironment(function, intrinsics));
+      env.putAll(resolved.values());
       env.putAll(envVars.forFunction(function.logicalId()));
       env.putAll(process);
       env.putAll(services.settings());

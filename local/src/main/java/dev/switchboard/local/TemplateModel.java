@@ -67,6 +67,7 @@ final class TemplateModel {
           integer(properties.get("Timeout"), DEFAULT_TIMEOUT_SECONDS),
           integer(properties.get("MemorySize"), DEFAULT_MEMORY_MB),
           map(map(properties.get("Environment")).get("Variables")),
+          map(properties.get("LoggingConfig")),
           routes(id, map(properties.get("Events")), resources, httpApiGlobals)));
     }
     return new TemplateModel(file, defaults, map(root.get("Conditions")), map(root.get("Mappings")),
@@ -126,6 +127,20 @@ final class TemplateModel {
       }
     });
     return new ResolvedEnvironment(values, unresolved);
+  }
+
+  /**
+   * What Lambda adds to the environment from {@code LoggingConfig}: with the JSON log format,
+   * {@code AWS_LAMBDA_LOG_FORMAT} and {@code AWS_LAMBDA_LOG_LEVEL} (the ApplicationLogLevel,
+   * INFO by default), which the functions honour; with the text format, nothing.
+   */
+  static Map<String, String> loggingEnvironment(FunctionSpec function, Intrinsics intrinsics) {
+    Map<String, Object> logging = function.loggingConfig();
+    if (!"JSON".equalsIgnoreCase(intrinsics.string(logging.get("LogFormat")).orElse(""))) {
+      return Map.of();
+    }
+    String level = intrinsics.string(logging.get("ApplicationLogLevel")).orElse("INFO");
+    return Map.of("AWS_LAMBDA_LOG_FORMAT", "JSON", "AWS_LAMBDA_LOG_LEVEL", level);
   }
 
   private static List<HttpRoute> routes(String functionId, Map<String, Object> events,

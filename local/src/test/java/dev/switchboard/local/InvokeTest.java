@@ -78,6 +78,20 @@ class InvokeTest {
   }
 
   @Test
+  void invoke_setsLambdasLogVariables_fromTheTemplatesLoggingConfig_asLambdaDoes() throws Exception {
+    Path event = event("{\"show\": [\"AWS_LAMBDA_LOG_FORMAT\", \"AWS_LAMBDA_LOG_LEVEL\"]}");
+
+    LocalTestSupport.Result r = LocalTestSupport.run(env(Map.of()), "invoke", "EchoFunction", "--event",
+        event.toString(), "--template", TEMPLATE, "--parameter-overrides", "Stage=production",
+        "--data-dir", dir.toString());
+
+    assertEquals(0, r.exitCode(), r.stderr());
+    JsonNode seen = JSON.readTree(r.stdout()).path("env");
+    assertEquals("JSON", seen.path("AWS_LAMBDA_LOG_FORMAT").asText());
+    assertEquals("ERROR", seen.path("AWS_LAMBDA_LOG_LEVEL").asText(), "the ApplicationLogLevel, parameters applied");
+  }
+
+  @Test
   void invoke_ofAnUnknownFunction_exits2_namingTheTemplatesFunctions() throws Exception {
     LocalTestSupport.Result r = LocalTestSupport.run(env(Map.of()), "invoke", "EchoFuncton",
         "--event", event("{}").toString(), "--template", TEMPLATE);
