@@ -9,6 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -184,11 +189,12 @@ final class LocalServices implements AutoCloseable {
 
   /** Twilio subaccounts the database holds (the embedded one: a given database is yours). */
   private long storedSubaccounts() {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
-         java.sql.ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM twilio_subaccounts")) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl);
+         Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT count(*) FROM twilio_subaccounts")) {
       return r.next() ? r.getLong(1) : 0;
-    } catch (java.sql.SQLException e) {
-      return 0;
+    } catch (SQLException e) {
+      return 0; // a schema without the table knows no subaccount either
     }
   }
 

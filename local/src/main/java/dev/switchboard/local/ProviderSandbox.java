@@ -1,7 +1,9 @@
 package dev.switchboard.local;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A provider the runner can stand in for: its fake server from the test kit, speaking the
@@ -34,7 +36,7 @@ interface ProviderSandbox extends AutoCloseable {
    * Starts the fake with what an earlier run on this data directory left (its accounts,
    * numbers, sessions and credentials), or fresh; the settings that point a function at it.
    */
-  Map<String, String> start(java.nio.file.Path dataDirectory);
+  Map<String, String> start(Path dataDirectory);
 
   /** Whether {@link #start} found what an earlier run kept. */
   default boolean restored() {
@@ -42,8 +44,8 @@ interface ProviderSandbox extends AutoCloseable {
   }
 
   /** Where the fake's state is kept between runs; empty when it keeps none. */
-  default java.util.Optional<java.nio.file.Path> stateFile() {
-    return java.util.Optional.empty();
+  default Optional<Path> stateFile() {
+    return Optional.empty();
   }
 
   /** Where the fake listens, once started. */

@@ -1,6 +1,7 @@
 package dev.switchboard.local;
 
 import dev.switchboard.testing.fake.FakeSecretsManager;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +47,7 @@ final class SecretsManagerSandbox implements ProviderSandbox {
   }
 
   @Override
-  public Map<String, String> start(java.nio.file.Path dataDirectory) {
+  public Map<String, String> start(Path dataDirectory) {
     // nothing kept between runs: every run writes the secrets it needs (invoke creates the
     // stack's secret before the custom resource runs, as the stack would)
     fake = new FakeSecretsManager();
