@@ -86,14 +86,21 @@ final class SandboxStateFile<S> {
    * now (a first run keeps its fresh credentials at once). Returns what saves it again.
    */
   Runnable keep(FakeHttpServer fake, Map<String, String> credentials, Supplier<S> state) {
-    Runnable save = () -> write(credentials, state.get());
+    Runnable save = () -> save(credentials, state);
     fake.afterEveryChange(save);
     save.run();
     return save;
   }
 
-  /** Replaces what is kept. Synchronized: states are written in the order they were taken. */
-  synchronized void write(Map<String, String> credentials, S state) {
+  /**
+   * Takes the state and replaces what is kept, both under one lock: two requests finishing
+   * at once write their states in the order they were taken, so an older one never wins.
+   */
+  private synchronized void save(Map<String, String> credentials, Supplier<S> state) {
+    write(credentials, state.get());
+  }
+
+  private void write(Map<String, String> credentials, S state) {
     try {
       Files.createDirectories(file.getParent());
       Path next = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".next");

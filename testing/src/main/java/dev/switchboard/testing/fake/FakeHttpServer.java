@@ -158,6 +158,11 @@ public abstract class FakeHttpServer implements AutoCloseable {
     changeListeners.add(listener);
   }
 
+  /** Tells the listeners: a helper that changes state outside a request calls this too. */
+  protected final void changed() {
+    changeListeners.forEach(Runnable::run);
+  }
+
   // ------------------------------------------------------------- provider specifics
 
   /** The provider's error body for a status (each fake speaks its own format). */
@@ -215,7 +220,7 @@ public abstract class FakeHttpServer implements AutoCloseable {
         }
         record(route.name, request, response.status());
         if (!method.equals("GET")) {
-          changeListeners.forEach(Runnable::run);
+          changed();
         }
         send(exchange, response);
         return;

@@ -114,16 +114,23 @@ public final class FakeStripe extends FakeHttpServer {
    * Pays a session as the customer would: status complete, payment_status paid, and a
    * PaymentIntent id. Returns the session object (what a checkout.session.completed event carries).
    */
-  public synchronized Map<String, Object> completeSession(String sessionId) {
-    Map<String, Object> session = sessions.get(sessionId);
-    if (session == null) {
-      throw new IllegalArgumentException("no checkout session " + sessionId);
+  public Map<String, Object> completeSession(String sessionId) {
+    Map<String, Object> paid;
+    synchronized (this) {
+      Map<String, Object> session = sessions.get(sessionId);
+      if (session == null) {
+        throw new IllegalArgumentException("no checkout session " + sessionId);
+      }
+      session.put("status", "complete");
+      session.put("payment_status", "paid");
+      session.put("payment_intent", newId("pi_", 24));
+      session.put("url", null);
+      paid = new LinkedHashMap<>(session);
     }
-    session.put("status", "complete");
-    session.put("payment_status", "paid");
-    session.put("payment_intent", newId("pi_", 24));
-    session.put("url", null);
-    return new LinkedHashMap<>(session);
+    // the local runner's sandbox pays through here, not through a request; outside the lock,
+    // as after a request, so a listener reading the state never waits on one holding it
+    changed();
+    return paid;
   }
 
   // ------------------------------------------------------------------ state kept between runs
