@@ -32,8 +32,8 @@ public final class Main {
         --env-vars <file>                 variables in sam's format {"Parameters":{..},"<Function>":{..}}
         --parameter-overrides K=V ...     template parameters (also ParameterKey=K,ParameterValue=V)
         --template <file>                 default: template.yaml of the project
-        --data-dir <dir>                  embedded database and local key; default: .local
-        --fresh                           start with an empty embedded database
+        --data-dir <dir>                  embedded database, local key, sandboxes' state; default: .local
+        --fresh                           start with an empty embedded database and empty sandboxes
       """;
 
   /** Flyway reports each migration at INFO through java.util.logging: the runner prints its own line. */
