@@ -95,6 +95,70 @@ class ListNumbersHandlerTest {
     }
   }
 
+  /**
+   * Issue 13: a user who can edit a sibling string of the org claim (a display name in the
+   * same claim object) writes "x org_id:<victim>". In Go's map rendering the key then occurs
+   * twice; the first one used to win, so the user acted as the victim.
+   */
+  @Test
+  void list_refusesAGoMapClaimWithTheOrgKeyTwice_soASiblingValueCannotNameAnotherOrg() {
+    UUID attacker = db.organization("Attacker");
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Victim')", EVENT_ORG);
+    db.byocCredential(EVENT_ORG, "inbound", "+14155550111", "vapi-victim");
+    handler = nestedClaimHandler();
+    // Go prints the keys sorted: "display_name" before "org_id", so the forged one comes first
+    APIGatewayV2HTTPEvent event = withParentClaim(
+        "map[display_name:x org_id:" + EVENT_ORG + " org_id:" + attacker + " plan:pro]");
+
+    var response = handler.handleRequest(event, null);
+
+    assertEquals(401, response.getStatusCode(), response.getBody());
+    assertEquals("unauthorized", Json.parseObject(response.getBody()).object("error").string("code"));
+    assertTrue(!response.getBody().contains("+14155550111"), response.getBody());
+  }
+
+  @Test
+  void list_refusesAGoMapOrgValueFollowedByAWordWithoutAKey_aValueThatHeldASpace() {
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    handler = nestedClaimHandler();
+
+    for (String form : List.of("map[org_id:" + EVENT_ORG + " trailing]",
+        "map[org_id:" + EVENT_ORG + ":x plan:pro]", "map[org_id:[" + EVENT_ORG + "]]")) {
+      assertEquals(401, handler.handleRequest(withParentClaim(form), null).getStatusCode(), form);
+    }
+  }
+
+  /** A top-level claim literally named "app_metadata.org_id" used to win over the nested one. */
+  @Test
+  void list_refusesALiteralDottedClaimBesideItsParent_andReadsItAlone() {
+    UUID other = db.organization("Other");
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    handler = nestedClaimHandler();
+
+    APIGatewayV2HTTPEvent both = withParentClaim("{\"org_id\":\"" + EVENT_ORG + "\"}");
+    both.getRequestContext().getAuthorizer().getJwt().getClaims().put("app_metadata.org_id", other.toString());
+    assertEquals(401, handler.handleRequest(both, null).getStatusCode());
+
+    APIGatewayV2HTTPEvent literalOnly = event();
+    Map<String, String> claims = literalOnly.getRequestContext().getAuthorizer().getJwt().getClaims();
+    claims.remove("org_id");
+    claims.put("app_metadata.org_id", EVENT_ORG.toString());
+    assertEquals(200, handler.handleRequest(literalOnly, null).getStatusCode());
+  }
+
+  private ListNumbersHandler nestedClaimHandler() {
+    return new ListNumbersHandler(Platform.from(Settings.of(Map.of(
+        "DATABASE_URL", db.jdbcUrl(), "ORG_ID_CLAIM", "app_metadata.org_id"))));
+  }
+
+  private static APIGatewayV2HTTPEvent withParentClaim(String value) {
+    APIGatewayV2HTTPEvent event = event();
+    Map<String, String> claims = event.getRequestContext().getAuthorizer().getJwt().getClaims();
+    claims.remove("org_id");
+    claims.put("app_metadata", value);
+    return event;
+  }
+
   @Test
   void list_stillWorksAfterTheSnapStartHooks_andPrimingWritesNothing() {
     db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
