@@ -400,15 +400,21 @@ class HostileInputTest {
       APIGatewayV2HTTPEvent e = Rig.event("events/list-numbers.json", org);
       List<String> what = new ArrayList<>();
       Expect expect;
-      if (random.nextInt(3) == 0) {
-        expect = mutateClaim(random, e, what);
-      } else {
-        // the listing takes no input but the org: junk anywhere else leaves a valid request
-        e.setQueryStringParameters(new HashMap<>(Map.of(Hostile.unknownField(random), Hostile.string(random))));
-        e.setBody(Hostile.jsonValue(random));
-        e.getHeaders().put("content-type", "text/plain");
-        what.add("junk query, body and content-type");
-        expect = new Expect(200, null, Set.of());
+      switch (random.nextInt(3)) {
+        case 0 -> expect = mutateClaim(random, e, what);
+        case 1 -> {
+          // the listing takes no query parameters: one it does not know is an error, not ignored
+          e.setQueryStringParameters(new HashMap<>(Map.of(Hostile.unknownField(random), Hostile.string(random))));
+          what.add("unknown query parameter");
+          expect = Expect.rejected(400, "invalid_request");
+        }
+        default -> {
+          // the listing reads no body: junk there leaves a valid request
+          e.setBody(Hostile.jsonValue(random));
+          e.getHeaders().put("content-type", "text/plain");
+          what.add("junk body and content-type");
+          expect = new Expect(200, null, Set.of());
+        }
       }
       cases.add(new Case(i, route, String.join(", ", what), e, expect));
     }
@@ -495,10 +501,11 @@ class HostileInputTest {
       switch (random.nextInt(4)) {
         case 0 -> expect = mutateClaim(random, e, what);
         case 1 -> {
-          // parameters the statement does not read leave a valid request
-          query.put(Hostile.unknownField(random), Hostile.string(random));
-          what.add("unknown parameter");
-          expect = new Expect(200, null, Set.of());
+          // a parameter the statement does not know is refused, as search refuses one
+          String name = Hostile.unknownField(random);
+          query.put(name, Hostile.string(random));
+          what.add("unknown parameter " + abbreviate(name));
+          expect = Expect.rejected(400, "invalid_request");
         }
         default -> {
           String name = Hostile.pick(random, List.of("limit", "cursor"));
@@ -570,6 +577,27 @@ class HostileInputTest {
       cases.add(new Case(i, route, what, e, expect));
     }
     return cases;
+  }
+
+  /** Issue 13: GET /wallet (and every route but search) used to ignore a query parameter it did not know. */
+  @Test
+  void anUnknownQueryParameter_isRefusedOnEveryRoute_andChangesNothing() {
+    Map<String, APIGatewayV2HTTPEvent> routes = new LinkedHashMap<>();
+    routes.put("POST /phone-numbers", Rig.provisionEvent(org, "outbound", null));
+    routes.put("GET /phone-numbers/available", Rig.event("events/search-available-numbers.json", org));
+    routes.put("GET /phone-numbers", Rig.event("events/list-numbers.json", org));
+    routes.put("DELETE /phone-numbers/{id}", Rig.releaseEvent(org, activeNumber));
+    routes.put("POST /wallet/top-ups", Rig.event("events/wallet-top-up.json", org));
+    routes.put("GET /wallet", Rig.event("events/wallet-get.json", org));
+    routes.put("POST /webhooks/stripe", Rig.stripeDelivery(
+        rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 2500))));
+    routes.forEach((route, e) -> {
+      Map<String, String> query = new HashMap<>(e.getQueryStringParameters() == null ? Map.of() : e.getQueryStringParameters());
+      query.put("limt", "5");
+      e.setQueryStringParameters(query);
+      String failure = run(new Case(0, route, "unknown query parameter limt", e, Expect.rejected(400, "invalid_request")));
+      assertEquals(null, failure, route);
+    });
   }
 
   /**

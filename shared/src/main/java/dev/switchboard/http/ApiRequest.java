@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An API Gateway HTTP API (payload 2.0) request, read safely: header names in any case,
@@ -82,6 +83,22 @@ public final class ApiRequest {
   public Map<String, String> queryParameters() {
     Map<String, String> params = event.getQueryStringParameters();
     return params == null ? Map.of() : params;
+  }
+
+  /**
+   * The query parameters, refusing any name not in {@code allowed} with a 400 that names it:
+   * a misspelt parameter ("limt") is an error the client should see, never silently ignored.
+   */
+  public Map<String, String> queryParameters(Set<String> allowed) {
+    Map<String, String> params = queryParameters();
+    for (String name : params.keySet()) {
+      if (!allowed.contains(name)) {
+        throw SwitchboardException.invalidField(name, allowed.isEmpty()
+            ? "this route takes no query parameters"
+            : "unknown query parameter \"" + name + "\"");
+      }
+    }
+    return params;
   }
 
   /** The body exactly as the client sent it, as bytes (base64 undone), at most 64 KiB. */

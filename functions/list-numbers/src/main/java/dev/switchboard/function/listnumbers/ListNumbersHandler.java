@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.config.Settings;
+import dev.switchboard.domain.OrgId;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
 import dev.switchboard.json.Json;
@@ -13,6 +14,7 @@ import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.util.List;
+import java.util.Set;
 
 /** GET /phone-numbers: the agent dropdown. */
 public final class ListNumbersHandler
@@ -44,8 +46,10 @@ public final class ListNumbersHandler
   @Override
   public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
     ApiRequest request = new ApiRequest(event);
-    return ApiResponses.handle(
-        () -> ApiResponses.json(200, Json.obj("numbers", listNumbers.list(request.orgId(orgClaim)))),
-        request.requestId(), context);
+    return ApiResponses.handle(() -> {
+      OrgId org = request.orgId(orgClaim);
+      request.queryParameters(Set.of());
+      return ApiResponses.json(200, Json.obj("numbers", listNumbers.list(org)));
+    }, request.requestId(), context);
   }
 }

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.config.Settings;
 import dev.switchboard.crypto.SecretCipher;
+import dev.switchboard.domain.OrgId;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.ApiRequest;
 import dev.switchboard.http.ApiResponses;
@@ -23,6 +24,7 @@ import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** POST /phone-numbers (the provisioning saga) and GET /phone-numbers/available (search). */
@@ -75,9 +77,12 @@ public final class ProvisionNumberHandler
     ApiRequest request = new ApiRequest(event);
     return ApiResponses.handle(() -> {
       switch (request.routeKey()) {
-        case "POST /phone-numbers":
-          return provision.provision(request.orgId(orgClaim), ProvisionRequest.parse(request.jsonBody()),
-              idempotencyKey(request)).toResponse();
+        case "POST /phone-numbers": {
+          OrgId org = request.orgId(orgClaim);
+          request.queryParameters(Set.of());
+          return provision.provision(org, ProvisionRequest.parse(request.jsonBody()), idempotencyKey(request))
+              .toResponse();
+        }
         case "GET /phone-numbers/available":
           return ApiResponses.json(200, search.search(request.orgId(orgClaim),
               SearchAvailableNumbers.parse(request.queryParameters())));

@@ -21,6 +21,7 @@ import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /** DELETE /phone-numbers/{id}: the six-step release. */
@@ -70,6 +71,7 @@ public final class ReleaseNumberHandler
         throw SwitchboardException.notFound("route");
       }
       OrgId orgId = request.orgId(orgClaim);
+      request.queryParameters(Set.of());
       // a malformed id cannot name any number: the same 404 as an unknown one
       UUID numberId = request.pathParameter("id").flatMap(Ids::parseUuid)
           .orElseThrow(() -> SwitchboardException.notFound("phone number"));

@@ -21,6 +21,7 @@ import dev.switchboard.wiring.SnapStartHooks;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 
 /** POST /webhooks/stripe (no JWT: the Stripe signature is the authentication). */
 public final class StripeWebhookHandler
@@ -68,6 +69,8 @@ public final class StripeWebhookHandler
   public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
     ApiRequest request = new ApiRequest(event);
     return ApiResponses.handle(() -> {
+      // the registered URL has no query string: one here was not sent by Stripe
+      request.queryParameters(Set.of());
       // exactly as Stripe signed it: API Gateway may have base64-encoded it
       String payload = new String(request.rawBody(MAX_BODY_BYTES, ErrorCode.INVALID_PAYLOAD), StandardCharsets.UTF_8);
       signature.verify(payload, request.header("Stripe-Signature"));

@@ -22,9 +22,12 @@ import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** POST /wallet/top-ups and GET /wallet. */
 public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+  private static final Set<String> STATEMENT_PARAMETERS = Set.of("limit", "cursor");
+
   private final TopUpWallet topUp;
   private final WalletStatement statement;
   private final String orgClaim;
@@ -62,12 +65,13 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
       OrgId org = request.orgId(orgClaim);
       switch (request.routeKey()) {
         case "POST /wallet/top-ups": {
+          request.queryParameters(Set.of());
           TopUpCheckout.Session session =
               topUp.start(org, request.jsonBody(), request.header("Idempotency-Key"));
           return ApiResponses.json(201, Json.obj("checkoutUrl", session.url(), "sessionId", session.id()));
         }
         case "GET /wallet": {
-          var query = request.queryParameters();
+          var query = request.queryParameters(STATEMENT_PARAMETERS);
           return ApiResponses.json(200, statement.read(org, Optional.ofNullable(query.get("limit")),
               Optional.ofNullable(query.get("cursor"))).toJson());
         }
