@@ -31,7 +31,10 @@ import java.util.concurrent.TimeoutException;
  * runs in an execution environment of its function's pool.
  *
  * <p>Routes behind the JWT authorizer need a bearer token, as in AWS (401 otherwise); its
- * claims are decoded but not verified, as in {@code sam local start-api}.
+ * claims are decoded but not verified, as in {@code sam local start-api}. So a request that
+ * arrived through a proxy or tunnel ({@link ForwardedRequests}) gets 401 on every such route
+ * and 404 under {@code /_local/}: only the routes without a JWT (the Stripe webhook, which
+ * verifies its own signature) are served to it.
  */
 final class ApiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,6 +131,13 @@ final class ApiServer implements AutoCloseable {
     int status = 500;
     String target = "-";
     try (exchange) {
+      // through a tunnel: the Stripe webhook only (the JWTs here are not verified)
+      boolean forwarded = ForwardedRequests.isForwarded(exchange.getRequestHeaders(), exchange.getRemoteAddress());
+      if (path.startsWith(LOCAL_PREFIX) && forwarded) {
+        target = "refused (forwarded)";
+        status = send(exchange, 404, Map.of("content-type", "application/json"), "{\"message\":\"Not Found\"}");
+        return;
+      }
       if (path.startsWith(LOCAL_PREFIX)) {
         target = "sandbox";
         status = local(exchange, method, path);
@@ -142,8 +152,9 @@ final class ApiServer implements AutoCloseable {
       target = route.functionId();
       Optional<Map<String, String>> claims = Optional.empty();
       if (route.authorized()) {
-        claims = Jwt.claims(exchange.getRequestHeaders().getFirst("Authorization"));
+        claims = forwarded ? Optional.empty() : Jwt.claims(exchange.getRequestHeaders().getFirst("Authorization"));
         if (claims.isEmpty()) {
+          target = forwarded ? route.functionId() + " refused (forwarded)" : target;
           status = send(exchange, 401, Map.of("content-type", "application/json",
               "www-authenticate", "Bearer"), "{\"message\":\"Unauthorized\"}");
           return;

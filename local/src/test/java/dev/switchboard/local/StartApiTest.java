@@ -166,6 +166,61 @@ class StartApiTest {
     assertEquals(before + 5_000, wallet.path("balancePence").asLong(), wallet.toString());
   }
 
+  /**
+   * Issue 13: behind a tunnel (the developer's ngrok URL is registered at Stripe), anyone
+   * could send an unsigned dev JWT and act as any organisation. Forwarded requests get 401 on
+   * every JWT route and 404 under /_local/, whatever token they carry.
+   */
+  @Test
+  void aRequestThroughATunnel_getsNoJwtRoute_andNoSandboxControl() throws Exception {
+    long before = db.balance(DemoOrganization.ORG_ID);
+    for (String[] forwarding : List.of(new String[] {"X-Forwarded-For", "203.0.113.7"},
+        new String[] {"Forwarded", "for=203.0.113.7;proto=https"}, new String[] {"X-Real-IP", "203.0.113.7"})) {
+      HttpResponse<String> listed = call("GET", "/phone-numbers", null, forwarding);
+      assertEquals(401, listed.statusCode(), forwarding[0] + ": " + listed.body());
+      HttpResponse<String> bought = call("POST", "/phone-numbers",
+          "{\"country\":\"US\",\"numberType\":\"local\",\"direction\":\"unassigned\"}", forwarding);
+      assertEquals(401, bought.statusCode(), forwarding[0] + ": " + bought.body());
+      assertEquals(404, call("POST", "/_local/checkout-sessions/cs_test_x/pay", "", forwarding).statusCode());
+    }
+    // a tunnel that adds no header still names its own host
+    String viaTunnelHost = rawRequest("GET /phone-numbers HTTP/1.1\r\nHost: abc123.ngrok-free.app\r\n"
+        + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+    assertTrue(viaTunnelHost.startsWith("HTTP/1.1 401"), viaTunnelHost);
+    String sandboxViaTunnel = rawRequest("POST /_local/checkout-sessions/cs_test_x/pay HTTP/1.1\r\n"
+        + "Host: abc123.ngrok-free.app\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assertTrue(sandboxViaTunnel.startsWith("HTTP/1.1 404"), sandboxViaTunnel);
+    String onThisMachine = rawRequest("GET /phone-numbers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+    assertTrue(onThisMachine.startsWith("HTTP/1.1 200"), onThisMachine);
+    assertEquals(0, db.count("SELECT count(*) FROM managed_phone_numbers WHERE routing_direction = 'unassigned'"));
+    assertEquals(before, db.balance(DemoOrganization.ORG_ID));
+  }
+
+  /** What the tunnel is for: Stripe's signed delivery still reaches the webhook. */
+  @Test
+  void theStripeWebhook_isStillServedThroughATunnel() throws Exception {
+    String body = "{\"id\":\"evt_test_tunnel_" + System.nanoTime() + "\",\"object\":\"event\",\"api_version\":\""
+        + com.stripe.Stripe.API_VERSION + "\",\"created\":" + System.currentTimeMillis() / 1000
+        + ",\"livemode\":false,\"type\":\"customer.created\",\"data\":{\"object\":{\"id\":\"cus_x\",\"object\":\"customer\"}}}";
+    String secret = run.pool("StripeWebhookFunction").orElseThrow().environment().get("STRIPE_WEBHOOK_SECRET");
+
+    HttpResponse<String> delivered = call("POST", "/webhooks/stripe", body, "X-Forwarded-For", "3.18.12.63",
+        "Stripe-Signature", StripeSignature.header(body, secret, System.currentTimeMillis() / 1000));
+
+    assertEquals(200, delivered.statusCode(), delivered.body());
+  }
+
+  /** One HTTP/1.1 exchange over a plain socket: java.net.http will not send a Host header of our choosing. */
+  private static String rawRequest(String request) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.port())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void theSandboxPaysACheckoutSession_throughTheRealWebhook_onceOnly() throws Exception {
     long before = db.balance(DemoOrganization.ORG_ID);
