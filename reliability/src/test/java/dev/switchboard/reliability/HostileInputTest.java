@@ -738,7 +738,7 @@ class HostileInputTest {
   static final class Snapshot {
     private static final List<String> TABLES = List.of("organizations", "twilio_subaccounts", "twilio_addresses",
         "managed_phone_numbers", "org_credentials", "phone_number_mapping", "agents", "credit_transactions",
-        "stripe_webhook_events", "idempotency_keys");
+        "stripe_webhook_events", "idempotency_keys", "org_rate_limits");
 
     static Map<String, String> of(dev.switchboard.testing.TestData db) {
       StringBuilder sql = new StringBuilder("SELECT ");

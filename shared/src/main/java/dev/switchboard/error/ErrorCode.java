@@ -21,6 +21,8 @@ public enum ErrorCode {
   NO_NUMBERS_AVAILABLE(409, "no_numbers_available"),
   PAYLOAD_TOO_LARGE(413, "payload_too_large"),
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
+  /** A per-organisation limit; the answer carries Retry-After and retryAfterSeconds. */
+  RATE_LIMITED(429, "rate_limited"),
   INTERNAL(500, "internal_error"),
   EVENT_NOT_APPLIED(500, "event_not_applied"),
   PROVIDER_ERROR(502, "provider_error");

@@ -16,6 +16,9 @@ public final class ApiResponses {
   private static final Map<String, String> HEADERS =
       Map.of("content-type", "application/json", "cache-control", "no-store");
 
+  /** The detail an error carries when the client should wait: also sent as Retry-After. */
+  public static final String RETRY_AFTER_SECONDS = "retryAfterSeconds";
+
   private ApiResponses() {}
 
   public static APIGatewayV2HTTPResponse json(int status, Object body) {
@@ -32,7 +35,13 @@ public final class ApiResponses {
   }
 
   public static APIGatewayV2HTTPResponse error(SwitchboardException e) {
-    return json(e.code().status(), Map.of("error", errorFields(e)));
+    APIGatewayV2HTTPResponse response = json(e.code().status(), Map.of("error", errorFields(e)));
+    if (e.details().get(RETRY_AFTER_SECONDS) instanceof Number seconds) {
+      Map<String, String> headers = new LinkedHashMap<>(HEADERS);
+      headers.put("retry-after", Long.toString(Math.max(1, seconds.longValue())));
+      response.setHeaders(headers);
+    }
+    return response;
   }
 
   /** The inside of the envelope: code, message, then the extra fields. */

@@ -8,6 +8,7 @@ import dev.switchboard.domain.NumberType;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.domain.WireValue;
+import dev.switchboard.limits.RateLimit;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -332,6 +333,25 @@ public final class ManagedNumbers {
       ps.setObject(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * The org's failed provisioning attempts (each refunded) in the last {@code window}, and
+   * when the oldest of them leaves it: what the failed-provisioning limit counts.
+   */
+  public RateLimit.Usage refundedAttempts(Connection tx, OrgId orgId, Duration window) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT count(*), coalesce(ceil(extract(epoch FROM min(refunded_at) + ? * interval '1 second' - now())), 0)::bigint
+          FROM managed_phone_numbers WHERE org_id = ? AND refunded_at > now() - ? * interval '1 second'
+        """)) {
+      ps.setLong(1, window.toSeconds());
+      ps.setObject(2, orgId.value());
+      ps.setLong(3, window.toSeconds());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new RateLimit.Usage(rs.getLong(1), rs.getLong(2));
       }
     }
   }

@@ -90,7 +90,7 @@ public final class ProvisionNumber {
     } catch (SwitchboardException refused) {
       if (idempotencyKey.isPresent() && refused.code().status() < 500
           && refused.code() != ErrorCode.REQUEST_IN_PROGRESS && refused.code() != ErrorCode.IDEMPOTENCY_CONFLICT
-          && refused.code() != ErrorCode.ORG_NOT_FOUND) {
+          && refused.code() != ErrorCode.ORG_NOT_FOUND && refused.code() != ErrorCode.RATE_LIMITED) {
         Answer answer = Answer.of(refused);
         db.inTransaction(tx -> {
           keys.recordRefusal(tx, orgId, IdempotencyKeys.PROVISION, idempotencyKey.get(), request.fingerprint(),
@@ -132,6 +132,10 @@ public final class ProvisionNumber {
         throw inProgress();
       }
     }
+    // each failed attempt called Twilio on the platform's account and was refunded, so nothing
+    // else stops a tenant from retrying at once: limit them (a replay above is not an attempt)
+    settings.failedAttempts().check(numbers.refundedAttempts(tx, orgId, settings.failedAttempts().window())
+        .plusOne(), "failed provisioning attempts");
     if (numbers.hasLiveNumber(tx, orgId, request.direction())) {
       throw new SwitchboardException(ErrorCode.NUMBER_EXISTS,
           "the organisation already has a " + request.direction().wire() + " number",

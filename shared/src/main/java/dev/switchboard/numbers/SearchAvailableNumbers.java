@@ -6,6 +6,8 @@ import dev.switchboard.domain.NumberType;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
+import dev.switchboard.limits.RateLimit;
+import dev.switchboard.limits.RateLimits;
 import dev.switchboard.org.Organizations;
 import dev.switchboard.providers.Telephony;
 import java.util.List;
@@ -22,11 +24,15 @@ public final class SearchAvailableNumbers {
 
   private final Database db;
   private final Telephony telephony;
+  private final RateLimit limit;
   private final Organizations organizations = new Organizations();
+  private final RateLimits rateLimits = new RateLimits();
 
-  public SearchAvailableNumbers(Database db, Telephony telephony) {
+  /** {@code limit}: searches per organisation (each one is a call on the platform's Twilio account). */
+  public SearchAvailableNumbers(Database db, Telephony telephony, RateLimit limit) {
     this.db = db;
     this.telephony = telephony;
+    this.limit = limit;
   }
 
   /** Validates the query string (every parameter, before any provider call). */
@@ -58,7 +64,11 @@ public final class SearchAvailableNumbers {
   }
 
   public Map<String, Object> search(OrgId orgId, Telephony.NumberSearch search) {
-    db.inTransaction(tx -> organizations.require(tx, orgId));
+    db.inTransaction(tx -> {
+      organizations.require(tx, orgId);
+      rateLimits.take(tx, orgId, limit, "number searches");
+      return null;
+    });
     List<Map<String, Object>> found = telephony.searchAvailable(telephony.masterAccountSid(), search).stream()
         .limit(search.limit())
         .map(n -> Json.obj("phoneNumber", n.phoneNumber().value(), "locality", n.locality(), "region", n.region()))

@@ -51,7 +51,7 @@ public final class ProvisionNumberHandler
   private ProvisionNumberHandler(Platform platform, Telephony telephony, VoicePlatform voice, SecretCipher cipher,
                                  NumberSettings numbers, SagaHooks hooks) {
     this.provision = new ProvisionNumber(platform.database(), telephony, voice, cipher, numbers, hooks);
-    this.search = new SearchAvailableNumbers(platform.database(), telephony);
+    this.search = new SearchAvailableNumbers(platform.database(), telephony, numbers.searches());
     this.orgClaim = platform.orgClaim();
     this.snapStart = new SnapStartHooks(platform.database(), () -> {
       telephony.primeOffline();

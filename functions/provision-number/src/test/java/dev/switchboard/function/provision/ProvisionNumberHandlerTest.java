@@ -601,6 +601,84 @@ class ProvisionNumberHandlerTest {
     assertEquals(201, post(body("inbound")).getStatusCode());
   }
 
+  // ------------------------------------------------------------ per-org limits
+
+  private ProvisionNumberHandler limitedHandler(String name, String value) {
+    Map<String, String> env = new HashMap<>(world.settings());
+    env.put(name, value);
+    return new ProvisionNumberHandler(Settings.of(env), SagaHooks.NONE);
+  }
+
+  private static APIGatewayV2HTTPEvent searchEvent(UUID org) {
+    APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json");
+    e.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", org.toString());
+    return e;
+  }
+
+  /**
+   * Issue 13: every search is a call on the platform's Twilio account; one tenant's burst
+   * could exhaust its rate limit for everyone. Over the org's limit: 429 with Retry-After,
+   * before Twilio is called; another org searches on.
+   */
+  @Test
+  void search_overTheOrgsLimit_is429WithRetryAfter_beforeTwilio_andAnotherOrgSearchesOn() {
+    UUID other = world.db.organization("Other Dental", 0);
+    ProvisionNumberHandler limited = limitedHandler("SEARCH_LIMIT_PER_MINUTE", "3");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, limited.handleRequest(searchEvent(ORG), null).getStatusCode());
+    }
+    long searches = world.twilio.count(FakeTwilio.SEARCH_LOCAL);
+
+    APIGatewayV2HTTPResponse refused = limited.handleRequest(searchEvent(ORG), null);
+
+    JsonObject error = error(refused, 429, "rate_limited");
+    long retryAfter = Long.parseLong(refused.getHeaders().get("retry-after"));
+    assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+    assertEquals(retryAfter, error.optLong("retryAfterSeconds").orElseThrow());
+    assertEquals(searches, world.twilio.count(FakeTwilio.SEARCH_LOCAL), "refused before Twilio");
+    assertEquals(200, limited.handleRequest(searchEvent(other), null).getStatusCode(), "another org is not limited");
+    // the window is the org's own: once it has passed, the org searches again
+    world.db.update("UPDATE org_rate_limits SET window_start = window_start - interval '61 seconds'");
+    assertEquals(200, limited.handleRequest(searchEvent(ORG), null).getStatusCode());
+  }
+
+  /**
+   * Issue 13: a failed provisioning is refunded, so nothing stopped a tenant from retrying at
+   * once, each attempt calling Twilio on the platform's account. After the limit of failed
+   * attempts: 429 before any charge or provider call, also with a new Idempotency-Key; a
+   * replay of an earlier key still gets its first answer; another org still buys.
+   */
+  @Test
+  void provision_afterTooManyFailedAttempts_is429_beforeAnyChargeOrCall_andAnotherOrgStillBuys() {
+    UUID other = world.db.organization("Other Dental", BALANCE);
+    ProvisionNumberHandler limited = limitedHandler("FAILED_PROVISIONING_LIMIT_PER_HOUR", "2");
+    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    APIGatewayV2HTTPResponse first = limited.handleRequest(provisionEvent(body("inbound"), "attempt-1"), null);
+    error(first, 502, "provider_error");
+    error(limited.handleRequest(provisionEvent(body("inbound"), "attempt-2"), null), 502, "provider_error");
+    world.twilio.heal();
+    int calls = world.twilio.journal().size();
+
+    APIGatewayV2HTTPResponse refused = limited.handleRequest(provisionEvent(body("inbound"), "attempt-3"), null);
+
+    error(refused, 429, "rate_limited");
+    assertTrue(Long.parseLong(refused.getHeaders().get("retry-after")) > 3000, refused.getHeaders().toString());
+    assertEquals(calls, world.twilio.journal().size(), "no provider call");
+    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    assertEquals(2, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE org_id = ?", ORG));
+    // the refusal is not stored as the key's answer: the same key works once the window has passed
+    APIGatewayV2HTTPResponse replay = limited.handleRequest(provisionEvent(body("inbound"), "attempt-1"), null);
+    assertEquals(first.getBody(), replay.getBody(), "a replay is not an attempt");
+
+    APIGatewayV2HTTPEvent otherOrg = provisionEvent(body("outbound"), "other-1");
+    otherOrg.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", other.toString());
+    assertEquals(201, limited.handleRequest(otherOrg, null).getStatusCode(), "another org still buys");
+
+    world.db.update("UPDATE managed_phone_numbers SET refunded_at = refunded_at - interval '61 minutes' WHERE org_id = ?", ORG);
+    assertEquals(201, limited.handleRequest(provisionEvent(body("inbound"), "attempt-3"), null).getStatusCode());
+  }
+
   // ------------------------------------------------------------------- search
 
   @Test
