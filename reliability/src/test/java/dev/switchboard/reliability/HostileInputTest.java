@@ -473,7 +473,10 @@ class HostileInputTest {
           String field = Hostile.pick(random, List.of("successUrl", "cancelUrl"));
           String value = random.nextBoolean() ? Hostile.jsonValue(random)
               : Json.write(Hostile.pick(random, List.of("javascript:alert(1)", "http://evil.example/", "//evil.example",
-                  "https://", "file:///etc/passwd", "data:text/html,<script>", "https://app.example.com/\r\nX: 1")));
+                  "https://", "file:///etc/passwd", "data:text/html,<script>", "https://app.example.com/\r\nX: 1",
+                  // foreign return origins: the Rig allows only its defaults' origin, app.example.com
+                  "https://evil.example/phish", "https://app.example.com.evil.example/", "https://app.example.com:8443/",
+                  "https://evil.example/?u=https://app.example.com/")));
           e.setBody("{\"amountPence\":5000," + Json.write(field) + ":" + value + "}");
           what.add(field + " = " + abbreviate(value));
           expect = value.equals("null") ? valid : Expect.rejected(400, "invalid_request");

@@ -2,6 +2,7 @@ package dev.switchboard.stripe;
 
 import com.stripe.StripeClient;
 import com.stripe.exception.IdempotencyException;
+import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.checkout.SessionCreateParams;
@@ -10,6 +11,7 @@ import com.stripe.param.checkout.SessionCreateParams.PaymentIntentData;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.stripe.StripeFailures;
 import dev.switchboard.wallet.TopUpCheckout;
+import dev.switchboard.wallet.TopUpCheckout.ReturnUrlRefused;
 
 /**
  * A top-up as a Stripe Checkout Session: GBP, mode payment, one line of the amount, the org
@@ -63,6 +65,12 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
       com.stripe.model.checkout.Session session = stripe.v1().checkout().sessions().create(params.build(),
           RequestOptions.builder().setIdempotencyKey(idempotencyKey).build());
       return new Session(session.getId(), session.getUrl());
+    } catch (InvalidRequestException e) {
+      // Stripe names the parameter it refused ("Not a valid URL", code url_invalid)
+      if ("success_url".equals(e.getParam()) || "cancel_url".equals(e.getParam())) {
+        throw new ReturnUrlRefused(e.getParam());
+      }
+      throw StripeFailures.map(e, OPERATION);
     } catch (IdempotencyException e) {
       // the same key with other parameters: Stripe says so by type, with no code
       throw new ProviderRejected("stripe", OPERATION, statusOf(e), "idempotency_error", e.getRequestId(), null);

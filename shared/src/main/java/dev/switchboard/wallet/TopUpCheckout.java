@@ -15,7 +15,22 @@ public interface TopUpCheckout {
 
   /**
    * Creates the checkout; the same {@code idempotencyKey} with the same order answers the
-   * same session. Throws ProviderRejected/ProviderUnavailable when the provider fails.
+   * same session. Throws ProviderRejected/ProviderUnavailable when the provider fails, and
+   * {@link ReturnUrlRefused} when it refuses a return page.
    */
   Session create(Order order, String idempotencyKey);
+
+  /** The provider refused a return page ({@code success_url} or {@code cancel_url}): the client's input. */
+  final class ReturnUrlRefused extends RuntimeException implements dev.switchboard.log.Log.SafeToLog {
+    private final String param;
+
+    public ReturnUrlRefused(String param) {
+      super("the checkout provider refused " + param);
+      this.param = param;
+    }
+
+    public String param() {
+      return param;
+    }
+  }
 }

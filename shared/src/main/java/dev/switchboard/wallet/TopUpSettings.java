@@ -8,10 +8,12 @@ import java.util.Optional;
 /**
  * Top-up limits and return pages: TOP_UP_MINIMUM_PENCE (default 2500), TOP_UP_MAXIMUM_PENCE
  * (default 99,999,999, Stripe's largest GBP amount), TOP_UP_SUCCESS_URL and
- * TOP_UP_CANCEL_URL (optional: a request may name its own).
+ * TOP_UP_CANCEL_URL (the defaults, optional), and TOP_UP_RETURN_ORIGINS: the origins a
+ * request may name its own return pages on (comma separated; empty means the defaults'
+ * origins only).
  */
 public record TopUpSettings(Pence minimum, Pence maximum, Optional<String> successUrl,
-                            Optional<String> cancelUrl) {
+                            Optional<String> cancelUrl, ReturnUrls returnUrls) {
   public static final long DEFAULT_MINIMUM_PENCE = 2500;
   public static final long STRIPE_MAXIMUM_PENCE = 99_999_999;
 
@@ -25,10 +27,19 @@ public record TopUpSettings(Pence minimum, Pence maximum, Optional<String> succe
     }
     Optional<String> success = settings.get("TOP_UP_SUCCESS_URL");
     Optional<String> cancel = settings.get("TOP_UP_CANCEL_URL");
-    success.ifPresent(url -> ReturnUrls.require(url, "TOP_UP_SUCCESS_URL",
-        () -> new MissingConfigException("TOP_UP_SUCCESS_URL", "TOP_UP_SUCCESS_URL " + ReturnUrls.RULE)));
-    cancel.ifPresent(url -> ReturnUrls.require(url, "TOP_UP_CANCEL_URL",
-        () -> new MissingConfigException("TOP_UP_CANCEL_URL", "TOP_UP_CANCEL_URL " + ReturnUrls.RULE)));
-    return new TopUpSettings(Pence.of(min), Pence.of(max), success, cancel);
+    success.filter(url -> ReturnUrls.origin(url).isEmpty()).ifPresent(url -> {
+      throw new MissingConfigException("TOP_UP_SUCCESS_URL", "TOP_UP_SUCCESS_URL " + ReturnUrls.SHAPE);
+    });
+    cancel.filter(url -> ReturnUrls.origin(url).isEmpty()).ifPresent(url -> {
+      throw new MissingConfigException("TOP_UP_CANCEL_URL", "TOP_UP_CANCEL_URL " + ReturnUrls.SHAPE);
+    });
+    ReturnUrls returnUrls;
+    try {
+      returnUrls = ReturnUrls.of(settings.getOrDefault("TOP_UP_RETURN_ORIGINS", ""), success, cancel);
+    } catch (IllegalArgumentException e) {
+      throw new MissingConfigException("TOP_UP_RETURN_ORIGINS", "TOP_UP_RETURN_ORIGINS holds \"" + e.getMessage()
+          + "\": each entry must be an origin such as https://app.example.com (no path)");
+    }
+    return new TopUpSettings(Pence.of(min), Pence.of(max), success, cancel, returnUrls);
   }
 }

@@ -55,6 +55,10 @@ public final class TopUpWallet {
       LOG.info("wallet.topup.checkout_created", "orgId", orgId, "sessionId", session.id(),
           "amountPence", order.amount().value());
       return session;
+    } catch (TopUpCheckout.ReturnUrlRefused e) {
+      // a URL our checks passed and Stripe did not: the client's input, so 400 and not 502
+      String field = e.param().equals("cancel_url") ? "cancelUrl" : "successUrl";
+      throw SwitchboardException.invalidField(field, "Stripe does not accept " + field + " as a return page");
     } catch (ProviderRejected e) {
       if ("idempotency_error".equals(e.code()) || "idempotency_key_in_use".equals(e.code())) {
         throw new SwitchboardException(ErrorCode.IDEMPOTENCY_CONFLICT,
@@ -92,10 +96,17 @@ public final class TopUpWallet {
     return new TopUpCheckout.Order(orgId, Pence.of(amount), customer, success, cancel);
   }
 
-  private static String returnUrl(Optional<String> requested, Optional<String> configured, String field) {
+  private String returnUrl(Optional<String> requested, Optional<String> configured, String field) {
     if (requested.isPresent()) {
-      return ReturnUrls.require(requested.get(), field,
-          () -> SwitchboardException.invalidField(field, field + " " + ReturnUrls.RULE));
+      if (ReturnUrls.origin(requested.get()).isEmpty()) {
+        throw SwitchboardException.invalidField(field, field + " " + ReturnUrls.SHAPE);
+      }
+      if (!settings.returnUrls().isAllowed(requested.get())) {
+        throw SwitchboardException.invalidField(field, field + " must be a page on an allowed origin ("
+            + (settings.returnUrls().origins().isEmpty() ? "none is configured" : String.join(", ",
+                new java.util.TreeSet<>(settings.returnUrls().origins()))) + ")");
+      }
+      return requested.get();
     }
     return configured.orElseThrow(() -> SwitchboardException.invalidField(field,
         field + " is required (no default is configured)"));

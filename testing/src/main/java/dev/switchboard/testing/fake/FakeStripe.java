@@ -54,6 +54,7 @@ public final class FakeStripe extends FakeHttpServer {
   private final Map<String, FakeStripeEndpoint> endpoints = new LinkedHashMap<>();
   private final Map<String, String> secrets = new LinkedHashMap<>();
   private final Map<String, Stored> idempotency = new LinkedHashMap<>();
+  private final Set<String> refusedReturnUrls = new java.util.HashSet<>();
 
   public FakeStripe() {
     this(DEFAULT_API_KEY);
@@ -159,8 +160,22 @@ public final class FakeStripe extends FakeHttpServer {
 
   // ------------------------------------------------------------------ checkout sessions
 
+  /**
+   * Makes Checkout refuse this return page as Stripe refuses one it does not accept: 400
+   * {@code url_invalid} "Not a valid URL", naming the parameter.
+   */
+  public synchronized void refuseReturnUrl(String url) {
+    refusedReturnUrls.add(url);
+  }
+
   private synchronized FakeResponse createSession(FakeRequest request) {
     Map<String, Object> form = FakeStripeForm.parse(request.body());
+    for (String param : List.of("success_url", "cancel_url")) {
+      Object url = form.get(param);
+      if (url != null && (!(url instanceof String s) || !s.matches("https?://[^\\s]+") || refusedReturnUrls.contains(s))) {
+        throw new FakeStripeProblem(400, "url_invalid", "Not a valid URL", param);
+      }
+    }
     String mode = (String) form.get("mode");
     if (mode == null) {
       throw missing("mode");

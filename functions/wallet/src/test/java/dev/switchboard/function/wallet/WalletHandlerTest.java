@@ -1,6 +1,7 @@
 package dev.switchboard.function.wallet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
@@ -70,6 +72,13 @@ class WalletHandlerTest {
     if (body != null) {
       event.setBody(body);
     }
+    return event;
+  }
+
+  /** A top-up without an Idempotency-Key: each one a new checkout at Stripe. */
+  private static APIGatewayV2HTTPEvent keyless(String body) {
+    APIGatewayV2HTTPEvent event = topUpEvent(body);
+    event.getHeaders().remove("idempotency-key");
     return event;
   }
 
@@ -151,7 +160,8 @@ class WalletHandlerTest {
   @Test
   void topUp_takesReturnPagesFromTheRequest_andRefusesAnythingButHttpsOrLocalhost() {
     eventOrg();
-    handler = handler(Map.of("TOP_UP_SUCCESS_URL", "", "TOP_UP_CANCEL_URL", ""));
+    handler = handler(Map.of("TOP_UP_SUCCESS_URL", "", "TOP_UP_CANCEL_URL", "",
+        "TOP_UP_RETURN_ORIGINS", "http://localhost:5173, https://app.example.com"));
     String body = "{\"amountPence\":3000,\"successUrl\":\"http://localhost:5173/ok\",\"cancelUrl\":\"https://app.example.com/no\"}";
     APIGatewayV2HTTPEvent event = topUpEvent(body);
     event.getHeaders().remove("idempotency-key");
@@ -165,6 +175,56 @@ class WalletHandlerTest {
     }
     assertEquals("invalid_request", error(topUpEvent("{\"amountPence\":3000}"), 400), "no URL anywhere");
     assertEquals(1, stripe.sessions().size());
+  }
+
+  /**
+   * Issue 13: any https origin was accepted, so a Checkout page on the platform's Stripe
+   * account could send a customer to any site. Only allowed origins now: those listed in
+   * TOP_UP_RETURN_ORIGINS, and the configured defaults' own (the only ones when the list is empty).
+   */
+  @Test
+  void topUp_refusesAReturnPageOffTheAllowedOrigins_beforeStripeIsCalled() {
+    eventOrg();
+    for (String foreign : List.of("https://evil.example/phish", "https://app.example.com.evil.example/",
+        "https://app.example.com:8443/wallet", "http://app.example.com/wallet", "https://evil.example/?https://app.example.com")) {
+      JsonObject e = call(keyless("{\"amountPence\":3000,\"successUrl\":\"" + foreign + "\"}"), 400).object("error");
+      assertEquals("invalid_request", e.string("code"), foreign);
+      assertEquals("successUrl", e.string("field"), foreign);
+      e = call(keyless("{\"amountPence\":3000,\"cancelUrl\":\"" + foreign + "\"}"), 400).object("error");
+      assertEquals("cancelUrl", e.string("field"), foreign);
+    }
+    assertEquals(0, stripe.count(FakeStripe.CREATE_SESSION));
+    // the defaults' origin (any page, any case) is allowed with no list
+    String sessionId = call(keyless("{\"amountPence\":3000,\"successUrl\":\"https://APP.example.com:443/done\"}"), 201)
+        .string("sessionId");
+    assertEquals("https://APP.example.com:443/done", stripe.sessionForm(sessionId).get("success_url"));
+
+    handler = handler(Map.of("TOP_UP_RETURN_ORIGINS", "https://shop.example.org"));
+    call(keyless("{\"amountPence\":3000,\"successUrl\":\"https://shop.example.org/paid\"}"), 201);
+    assertEquals("invalid_request", error(keyless("{\"amountPence\":3000,\"successUrl\":\"https://evil.example/\"}"), 400));
+  }
+
+  @Test
+  void topUp_returnOriginsMustBeBareOrigins_refusedAtStartUp() {
+    for (String bad : List.of("https://app.example.com/wallet", "app.example.com", "http://evil.example", "https://x?y")) {
+      MissingConfigException e = assertThrows(MissingConfigException.class,
+          () -> handler(Map.of("TOP_UP_RETURN_ORIGINS", bad)), bad);
+      assertEquals("TOP_UP_RETURN_ORIGINS", e.name());
+    }
+  }
+
+  /** Issue 13: a return page Stripe refuses is the client's input: 400, not 502 provider_error. */
+  @Test
+  void topUp_aReturnPageStripeRefuses_is400NamingTheField_not502() {
+    eventOrg();
+    stripe.refuseReturnUrl("https://app.example.com/refused");
+
+    JsonObject e = call(keyless("{\"amountPence\":3000,\"cancelUrl\":\"https://app.example.com/refused\"}"), 400)
+        .object("error");
+
+    assertEquals("invalid_request", e.string("code"));
+    assertEquals("cancelUrl", e.string("field"));
+    assertEquals(0, stripe.successCount(FakeStripe.CREATE_SESSION));
   }
 
   @Test
