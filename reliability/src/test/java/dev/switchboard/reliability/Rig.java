@@ -16,6 +16,7 @@ import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.stripe.StripeEvents;
@@ -60,9 +61,14 @@ final class Rig implements AutoCloseable {
     return resources;
   }
 
-  /** The environment every function reads (each takes what it needs). */
+  /**
+   * The environment every function reads (each takes what it needs). The functions connect
+   * as the application role, as in AWS (issue 13): every scenario of the suite proves that
+   * role can do its flow's work; the arrangements and checks use the owner's connection.
+   */
   Map<String, String> env() {
     Map<String, String> env = new HashMap<>(world.settings());
+    env.put("DATABASE_URL", EmbeddedDatabase.shared().asApplicationRole(world.db.jdbcUrl()));
     env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
     env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
     env.put("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET);

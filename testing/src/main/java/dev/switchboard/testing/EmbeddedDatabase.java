@@ -69,6 +69,19 @@ public final class EmbeddedDatabase {
     return jdbcUrl(name);
   }
 
+  /**
+   * The same database, connected to as the application role the functions use in AWS (the
+   * role migration V20 creates and grants row access to): it can read and write rows but not
+   * change the schema. Gives the role LOGIN here, as an operator does on RDS.
+   */
+  public String asApplicationRole(String jdbcUrl) {
+    execute("postgres", "ALTER ROLE " + SchemaMigrator.DEFAULT_APP_ROLE + " LOGIN");
+    if (!jdbcUrl.contains("user=postgres")) {
+      throw new IllegalArgumentException("not a URL of this server's owner: " + jdbcUrl);
+    }
+    return jdbcUrl.replace("user=postgres", "user=" + SchemaMigrator.DEFAULT_APP_ROLE);
+  }
+
   /** Applies the migrations to the named database (created when missing). */
   public SchemaMigrator.Result migrate(String database) {
     return new SchemaMigrator(jdbcUrl(database), "postgres", "").migrate();

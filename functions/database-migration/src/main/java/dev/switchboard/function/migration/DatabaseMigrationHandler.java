@@ -72,9 +72,9 @@ public final class DatabaseMigrationHandler extends AbstractCustomResourceHandle
   private Response migrate(Context context, String physicalId) {
     Holder<DatabaseUrl> url = new Holder<>();
     Supplier<Response> work = () -> {
-      url.value = DatabaseUrl.parse(settings.require("DATABASE_URL"));
+      url.value = DatabaseUrl.parse(migrationUrl(settings));
       SchemaMigrator.Result result = new SchemaMigrator(url.value.jdbcUrl(),
-          url.value.user().orElse(null), url.value.password().orElse(null)).migrate();
+          url.value.user().orElse(null), url.value.password().orElse(null), appRole(settings)).migrate();
       LOG.info("schema.migrated", "schemaVersion", result.schemaVersion(), "applied", result.applied());
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("SchemaVersion", result.schemaVersion());
@@ -84,6 +84,25 @@ public final class DatabaseMigrationHandler extends AbstractCustomResourceHandle
     };
     // a migration is one transaction per step and safe to leave: it needs no give-up flag
     return answerInTime.run(context, physicalId, givenUp -> work.get(), e -> reason(e, url.value));
+  }
+
+  /**
+   * The schema owner's connection: MIGRATION_DATABASE_URL, direct to the database (never
+   * through a pooler: migrations take locks and run DDL); DATABASE_URL when it is not set.
+   * Read only here, so no other function can see it.
+   */
+  static String migrationUrl(Settings settings) {
+    return settings.get("MIGRATION_DATABASE_URL").orElseGet(() -> settings.require("DATABASE_URL"));
+  }
+
+  /** DATABASE_APP_ROLE: the role the migrations grant row access to (default switchboard_app). */
+  static String appRole(Settings settings) {
+    String role = settings.getOrDefault("DATABASE_APP_ROLE", SchemaMigrator.DEFAULT_APP_ROLE).trim();
+    if (!SchemaMigrator.isRoleName(role)) {
+      throw new MissingConfigException("DATABASE_APP_ROLE",
+          "DATABASE_APP_ROLE must be a lower-case PostgreSQL identifier such as switchboard_app");
+    }
+    return role;
   }
 
   /**

@@ -75,6 +75,50 @@ class DatabaseMigrationHandlerTest {
     }
   }
 
+  /**
+   * Issue 13: the functions connect as the application role, which cannot change the schema;
+   * the migration connects as the owner through MIGRATION_DATABASE_URL, and grants that role
+   * (named by DATABASE_APP_ROLE) row access.
+   */
+  @Test
+  void create_migratesAsTheOwnerFromMigrationDatabaseUrl_andGrantsTheApplicationRole() throws Exception {
+    String owner = emptyDatabase();
+    String app = EmbeddedDatabase.shared().asApplicationRole(owner);
+    DatabaseMigrationHandler handler = new DatabaseMigrationHandler(Settings.of(Map.of(
+        "DATABASE_URL", app, "MIGRATION_DATABASE_URL", owner)));
+
+    handler.handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"), String.valueOf(cloudFormation.onlyAnswer()));
+    try (Connection c = DriverManager.getConnection(app); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO organizations (id, name) VALUES (gen_random_uuid(), 'written as the app')");
+    }
+    try (TestData db = new TestData(owner)) {
+      assertEquals(1, db.count("SELECT count(*) FROM organizations"));
+      assertEquals("postgres", db.row("SELECT installed_by FROM flyway_schema_history ORDER BY installed_rank DESC LIMIT 1")
+          .get("installed_by"));
+    }
+  }
+
+  @Test
+  void create_grantsTheRoleNamedByDatabaseAppRole_andRefusesANameThatIsNoPlainIdentifier() {
+    String owner = emptyDatabase();
+    new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", owner, "DATABASE_APP_ROLE", "acme_app")))
+        .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
+    assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"));
+    try (TestData db = new TestData(owner)) {
+      assertEquals(1, db.count("SELECT count(*) FROM (SELECT has_table_privilege('acme_app', 'organizations', 'INSERT') AS p) x WHERE p"));
+    }
+
+    cloudFormation.close();
+    cloudFormation = new FakeCloudFormation();
+    new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", emptyDatabase(), "DATABASE_APP_ROLE", "app\"; DROP")))
+        .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
+    Map<String, Object> failed = cloudFormation.onlyAnswer();
+    assertEquals("FAILED", failed.get("Status"));
+    assertTrue(String.valueOf(failed.get("Reason")).contains("DATABASE_APP_ROLE"), String.valueOf(failed));
+  }
+
   @Test
   void update_onAnUpToDateDatabase_appliesNothingAndKeepsTheData() {
     String url = EmbeddedDatabase.shared().freshDatabase();
