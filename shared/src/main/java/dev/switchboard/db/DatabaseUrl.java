@@ -4,14 +4,24 @@ import dev.switchboard.config.MissingConfigException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * A PostgreSQL location from {@code DATABASE_URL}: either a JDBC URL or the
  * {@code postgres://user:pass@host:port/db?sslmode=require} form most hosts hand out.
  * {@link #toString()} never shows the password.
+ *
+ * <p>TLS by default: a URL that names a host other than this machine and says nothing about
+ * TLS ({@code sslmode}, {@code ssl}, {@code sslfactory}) gets {@code sslmode=verify-full}
+ * with {@link DatabaseTrust} (the JDK's authorities plus the Amazon RDS roots), so the
+ * connection is encrypted and the server proven to be the host named. A URL that sets any of
+ * them keeps exactly what it says (the documented override, e.g.
+ * {@code sslmode=verify-full&sslrootcert=/path/ca.pem} for a host with a private authority).
+ * Loopback hosts stay plain: a local or embedded database has no certificate.
  */
 public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String> password) {
+  private static final String JDBC_PREFIX = "jdbc:postgresql:";
 
   public static DatabaseUrl parse(String text) {
     if (text == null || text.isBlank()) {
@@ -19,7 +29,7 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String
     }
     String t = text.trim();
     if (t.startsWith("jdbc:postgresql:")) {
-      return new DatabaseUrl(t, Optional.empty(), Optional.empty());
+      return new DatabaseUrl(withTlsDefault(t), Optional.empty(), Optional.empty());
     }
     if (!t.startsWith("postgres://") && !t.startsWith("postgresql://")) {
       throw new MissingConfigException("DATABASE_URL",
@@ -47,7 +57,48 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String
     String port = uri.getPort() > 0 ? ":" + uri.getPort() : "";
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath();
     String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-    return new DatabaseUrl("jdbc:postgresql://" + uri.getHost() + port + path + query, user, password);
+    return new DatabaseUrl(withTlsDefault("jdbc:postgresql://" + uri.getHost() + port + path + query), user, password);
+  }
+
+  /** The JDBC URL with {@code sslmode=verify-full} added where it names a remote host and no TLS setting. */
+  static String withTlsDefault(String jdbcUrl) {
+    String rest = jdbcUrl.substring(JDBC_PREFIX.length());
+    if (!rest.startsWith("//")) {
+      return jdbcUrl; // jdbc:postgresql:database is localhost
+    }
+    int queryStart = rest.indexOf('?');
+    String query = queryStart < 0 ? "" : rest.substring(queryStart + 1);
+    for (String parameter : query.split("&")) {
+      String name = parameter.split("=", 2)[0].toLowerCase(Locale.ROOT);
+      if (name.equals("sslmode") || name.equals("ssl") || name.equals("sslfactory")) {
+        return jdbcUrl;
+      }
+    }
+    int authorityEnd = rest.length();
+    for (char c : new char[] {'/', '?'}) {
+      int at = rest.indexOf(c, 2);
+      if (at >= 0 && at < authorityEnd) {
+        authorityEnd = at;
+      }
+    }
+    boolean remote = false;
+    for (String host : rest.substring(2, authorityEnd).split(",")) {
+      remote |= !isLoopback(host);
+    }
+    if (!remote) {
+      return jdbcUrl;
+    }
+    return jdbcUrl + (queryStart < 0 ? "?" : "&") + "sslmode=verify-full&sslfactory=" + DatabaseTrust.class.getName();
+  }
+
+  /** "localhost", "127.0.0.1:5432", "[::1]:5432": names and literals only, nothing is resolved. */
+  private static boolean isLoopback(String hostAndPort) {
+    String h = hostAndPort.trim().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[")) {
+      return h.startsWith("[::1]");
+    }
+    String host = h.contains(":") ? h.substring(0, h.indexOf(':')) : h;
+    return host.isEmpty() || host.equals("localhost") || host.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
   }
 
   private static String decode(String s) {
