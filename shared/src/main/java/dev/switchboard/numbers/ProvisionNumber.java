@@ -216,7 +216,7 @@ public final class ProvisionNumber {
       hooks.after("purchase");
 
       step = "vapi_import";
-      String token = cipher.decrypt(subaccount.encryptedToken());
+      String token = cipher.decrypt(subaccount.encryptedToken(), subaccount.tokenBinding());
       ImportedNumber imported = voice.importTwilioNumber(new VoicePlatform.TwilioImport(bought.phoneNumber(),
           subaccount.accountSid(), token, Credentials.managedName(request.direction().wire()), s.assistantId()));
       db.inTransaction(tx -> {
@@ -259,7 +259,7 @@ public final class ProvisionNumber {
     }
     Telephony.Subaccount account = created;
     StoredSubaccount stored = db.inTransaction(tx -> subaccounts.insertOrGet(tx, s.org().id(), account.sid(),
-        cipher.encrypt(account.authToken()), name));
+        cipher.encrypt(account.authToken(), Subaccounts.tokenBinding(s.org().id(), account.sid())), name));
     if (!stored.accountSid().equals(account.sid())) {
       LOG.warn("twilio.subaccount.surplus", "orgId", s.org().id(), "accountSid", account.sid());
     }

@@ -20,10 +20,23 @@ public final class Subaccounts {
       return "active".equals(status);
     }
 
+    /** The associated data its token is encrypted under: this org's row for this account. */
+    public String tokenBinding() {
+      return Subaccounts.tokenBinding(orgId, accountSid);
+    }
+
     @Override
     public String toString() {
       return "StoredSubaccount[" + accountSid + ", " + status + "]";
     }
+  }
+
+  /**
+   * What a subaccount token is bound to (AES-GCM associated data): the table, the org and the
+   * account SID, so a token copied into another org's row, or under another SID, does not decrypt.
+   */
+  public static String tokenBinding(OrgId orgId, String accountSid) {
+    return "twilio_subaccounts.auth_token|" + orgId + "|" + accountSid;
   }
 
   public Optional<StoredSubaccount> find(Connection tx, OrgId orgId) throws SQLException {
@@ -72,6 +85,39 @@ public final class Subaccounts {
       }
     }
     return out;
+  }
+
+  /**
+   * Subaccounts whose token is not yet under the newest key and format ({@code current} is the
+   * prefix of a current value), locked for this transaction; rows another run holds are skipped.
+   */
+  public List<StoredSubaccount> tokensToReencrypt(Connection tx, String current, int limit) throws SQLException {
+    List<StoredSubaccount> out = new ArrayList<>();
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts
+         WHERE left(auth_token_encrypted, length(?)) <> ?
+         ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED
+        """)) {
+      ps.setString(1, current);
+      ps.setString(2, current);
+      ps.setInt(3, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(map(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Replaces a token's ciphertext (the same secret, under another key or format). */
+  public void replaceEncryptedToken(Connection tx, UUID id, String encryptedToken) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement(
+        "UPDATE twilio_subaccounts SET auth_token_encrypted = ?, updated_at = now() WHERE id = ?")) {
+      ps.setString(1, encryptedToken);
+      ps.setObject(2, id);
+      ps.executeUpdate();
+    }
   }
 
   public Optional<String> addressSid(Connection tx, UUID subaccountId, Country country) throws SQLException {

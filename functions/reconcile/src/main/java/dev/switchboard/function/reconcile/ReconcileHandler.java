@@ -3,12 +3,15 @@ package dev.switchboard.function.reconcile;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.switchboard.config.Settings;
+import dev.switchboard.crypto.SecretCipher;
+import dev.switchboard.db.Database;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.log.Log;
 import dev.switchboard.numbers.NumberSettings;
 import dev.switchboard.numbers.ReconcileNumbers;
+import dev.switchboard.numbers.ReencryptSubaccountTokens;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
@@ -17,7 +20,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The scheduled reconciler. Its event is an EventBridge schedule event, or any JSON object;
@@ -27,7 +33,11 @@ public final class ReconcileHandler implements RequestStreamHandler {
   /** Stop taking new work this long before the function's timeout. */
   private static final long SAFETY_MARGIN_MILLIS = 20_000;
 
+  /** Subaccount tokens moved to the newest encryption key per run (see {@link ReencryptSubaccountTokens}). */
+  static final int REENCRYPT_BATCH = 100;
+
   private final ReconcileNumbers reconcile;
+  private final Optional<ReencryptSubaccountTokens> reencrypt;
 
   /** The Lambda runtime's constructor: everything built once per container. */
   public ReconcileHandler() {
@@ -35,21 +45,39 @@ public final class ReconcileHandler implements RequestStreamHandler {
   }
 
   public ReconcileHandler(Settings settings, SagaHooks hooks) {
-    this(new ReconcileNumbers(Platform.from(settings).database(), TwilioTelephony.from(settings),
-        VapiVoicePlatform.from(settings), NumberSettings.from(settings), hooks));
+    this(Platform.from(settings).database(), settings, hooks);
+  }
+
+  private ReconcileHandler(Database database, Settings settings, SagaHooks hooks) {
+    this(new ReconcileNumbers(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
+            NumberSettings.from(settings), hooks),
+        // the re-encrypt step of a key rotation runs where ENCRYPTION_KEY is given
+        settings.get("ENCRYPTION_KEY").map(key -> new ReencryptSubaccountTokens(database, SecretCipher.fromHexKey(key))));
   }
 
   public ReconcileHandler(ReconcileNumbers reconcile) {
+    this(reconcile, Optional.empty());
+  }
+
+  public ReconcileHandler(ReconcileNumbers reconcile, Optional<ReencryptSubaccountTokens> reencrypt) {
     this.reconcile = reconcile;
+    this.reencrypt = reencrypt;
   }
 
   @Override
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-    String event = new String(input.readAllBytes(), StandardCharsets.UTF_8);
+    boolean dryRun = dryRun(new String(input.readAllBytes(), StandardCharsets.UTF_8));
+    BooleanSupplier timeLeft = () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS;
     // every line of this run carries its AWS request id
-    Map<String, Object> summary = Log.inRequest(context == null ? null : context.getAwsRequestId(),
-        () -> reconcile.run(dryRun(event),
-            () -> context == null || context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS));
+    Map<String, Object> summary = Log.inRequest(context == null ? null : context.getAwsRequestId(), () -> {
+      Map<String, Object> s = new LinkedHashMap<>(reconcile.run(dryRun, timeLeft));
+      if (reencrypt.isPresent() && timeLeft.getAsBoolean()) {
+        ReencryptSubaccountTokens.Result r = reencrypt.get().run(REENCRYPT_BATCH, dryRun);
+        s.put("reencryptedSecrets", r.reencrypted());
+        s.put("undecryptableSecrets", r.undecryptable());
+      }
+      return s;
+    });
     output.write(Json.write(summary).getBytes(StandardCharsets.UTF_8));
   }
 
