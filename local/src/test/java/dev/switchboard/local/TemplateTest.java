@@ -329,6 +329,76 @@ class TemplateTest {
     return types;
   }
 
+  /**
+   * Issue 13: every function could read the whole secret bundle (the public webhook could read
+   * the Twilio master token and the encryption key). Now each names, in <NAME>_SECRET_ID, only
+   * the secrets it uses, and its role may read exactly those; the customer key decrypts only
+   * through Secrets Manager.
+   */
+  @Test
+  void eachFunction_mayReadOnlyTheSecretsItUses_andDecryptOnlyThroughSecretsManager() {
+    Map<String, Set<String>> expected = Map.of(
+        "ProvisionNumberFunction", Set.of("DATABASE_URL", "TWILIO_MASTER_AUTH_TOKEN", "VAPI_API_KEY", "ENCRYPTION_KEY"),
+        "ListNumbersFunction", Set.of("DATABASE_URL"),
+        "ReleaseNumberFunction", Set.of("DATABASE_URL", "TWILIO_MASTER_AUTH_TOKEN", "VAPI_API_KEY"),
+        "ReconcileFunction", Set.of("DATABASE_URL", "TWILIO_MASTER_AUTH_TOKEN", "VAPI_API_KEY", "ENCRYPTION_KEY"),
+        "StripeWebhookFunction", Set.of("DATABASE_URL", "STRIPE_WEBHOOK_SECRET"),
+        "WalletFunction", Set.of("DATABASE_URL", "STRIPE_API_KEY"),
+        "StripeWebhookEndpointFunction", Set.of("STRIPE_API_KEY"),
+        "DatabaseMigrationFunction", Set.of("MIGRATION_DATABASE_URL", "DATABASE_URL"));
+    String globals = String.valueOf(map(template.get("Globals")).get("Function"));
+    assertFalse(globals.contains("SECRET"), "no secret is given to every function: " + globals);
+
+    for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
+      Map<String, Object> props = properties(f.getValue());
+      Map<String, Object> env = props.containsKey("Environment")
+          ? map(map(props.get("Environment")).get("Variables")) : Map.of();
+      Set<String> settings = new TreeSet<>();
+      Set<String> named = new TreeSet<>();
+      env.forEach((name, value) -> {
+        if (name.endsWith("_SECRET_ID")) {
+          settings.add(name.substring(0, name.length() - "_SECRET_ID".length()));
+          named.addAll(refs(value));
+        }
+      });
+      assertEquals(new TreeSet<>(expected.get(f.getKey())), settings, f.getKey() + " names these secrets");
+
+      Set<String> granted = new TreeSet<>();
+      for (Object policy : (List<?>) props.get("Policies")) {
+        if (policy instanceof Map<?, ?> m && m.containsKey("AWSSecretsManagerGetSecretValuePolicy")) {
+          granted.addAll(refs(m.get("AWSSecretsManagerGetSecretValuePolicy")));
+        }
+      }
+      assertEquals(named, granted, f.getKey() + " may read exactly the secrets it names");
+      String policies = String.valueOf(props.get("Policies"));
+      assertFalse(policies.contains("kms:Decrypt"), f.getKey() + ": no direct kms:Decrypt");
+      assertTrue(policies.contains("{Fn::If=[HasSecretsKmsKey, {Ref=SecretsKmsDecryptPolicy}, {Ref=AWS::NoValue}]}"),
+          f.getKey() + " decrypts through the shared, conditioned policy: " + policies);
+    }
+    Map<String, Object> kms = map(resources.get("SecretsKmsDecryptPolicy"));
+    assertEquals("HasSecretsKmsKey", kms.get("Condition"));
+    assertEquals("[{Effect=Allow, Action=kms:Decrypt, Resource={Ref=SecretsKmsKeyArn}, Condition={StringEquals="
+        + "{kms:ViaService={Fn::Sub=secretsmanager.${AWS::Region}.${AWS::URLSuffix}}}}}]",
+        String.valueOf(map(properties(kms).get("PolicyDocument")).get("Statement")));
+  }
+
+  /** Every !Ref target inside a node, but AWS::NoValue. */
+  private static Set<String> refs(Object node) {
+    Set<String> out = new TreeSet<>();
+    if (node instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> {
+        if ("Ref".equals(k) && !"AWS::NoValue".equals(v)) {
+          out.add(String.valueOf(v));
+        } else {
+          out.addAll(refs(v));
+        }
+      });
+    } else if (node instanceof List<?> l) {
+      l.forEach(v -> out.addAll(refs(v)));
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ the walk
 
   private static void walk(Object node, String where, Set<String> refTargets, Set<String> conditions,
