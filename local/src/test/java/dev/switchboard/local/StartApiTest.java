@@ -183,6 +183,22 @@ class StartApiTest {
       assertEquals(401, bought.statusCode(), forwarding[0] + ": " + bought.body());
       assertEquals(404, call("POST", "/_local/checkout-sessions/cs_test_x/pay", "", forwarding).statusCode());
     }
+    // every JWT route of the template, with each way a tunnel or proxy shows
+    int refused = 0;
+    for (HttpRoute route : api.routes()) {
+      if (!route.authorized()) {
+        continue;
+      }
+      String path = route.path().replace("{id}", java.util.UUID.randomUUID().toString());
+      for (String[] forwarding : List.of(new String[] {"X-Forwarded-For", "198.51.100.4, 127.0.0.1"},
+          new String[] {"X-Forwarded-Host", "abc123.ngrok-free.app"}, new String[] {"Forwarded", "for=\"[2001:db8::1]\""})) {
+        HttpResponse<String> r = call(route.method(), path, route.method().equals("GET") || route.method().equals("DELETE")
+            ? null : "{}", forwarding);
+        assertEquals(401, r.statusCode(), route.method() + " " + path + " via " + forwarding[0] + ": " + r.body());
+        refused++;
+      }
+    }
+    assertTrue(refused >= 18, "every JWT route was tried: " + refused);
     // a tunnel that adds no header still names its own host
     String viaTunnelHost = rawRequest("GET /phone-numbers HTTP/1.1\r\nHost: abc123.ngrok-free.app\r\n"
         + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");

@@ -582,16 +582,106 @@ class HostileInputTest {
     return cases;
   }
 
+  /** A valid request of the org on each route behind the JWT authorizer. */
+  private Map<String, APIGatewayV2HTTPEvent> jwtRouteEvents() {
+    Map<String, APIGatewayV2HTTPEvent> events = new LinkedHashMap<>();
+    events.put("POST /phone-numbers", Rig.provisionEvent(org, "outbound", null));
+    events.put("GET /phone-numbers/available", Rig.event("events/search-available-numbers.json", org));
+    events.put("GET /phone-numbers", Rig.event("events/list-numbers.json", org));
+    events.put("DELETE /phone-numbers/{id}", Rig.releaseEvent(org, activeNumber));
+    events.put("POST /wallet/top-ups", Rig.event("events/wallet-top-up.json", org));
+    events.put("GET /wallet", Rig.event("events/wallet-get.json", org));
+    return events;
+  }
+
+  /**
+   * Issue 13, crafted claims: with a nested org claim (app_metadata.org_id), values that can be
+   * read two ways, on every JWT route, are 401 and change nothing, whichever org they name.
+   */
+  @Test
+  void craftedNestedOrgClaims_are401OnEveryRoute_andChangeNothing() {
+    Map<String, String> env = new HashMap<>(rig.env());
+    env.put("ORG_ID_CLAIM", "app_metadata.org_id");
+    dev.switchboard.config.Settings nested = dev.switchboard.config.Settings.of(env);
+    var provisioning = new dev.switchboard.function.provision.ProvisionNumberHandler(nested, SagaHooks.NONE);
+    var listing = new dev.switchboard.function.listnumbers.ListNumbersHandler(dev.switchboard.wiring.Platform.from(nested));
+    var releasing = new dev.switchboard.function.release.ReleaseNumberHandler(nested, SagaHooks.NONE);
+    var wallet = new dev.switchboard.function.wallet.WalletHandler(dev.switchboard.wiring.Platform.from(nested));
+    UUID victim = rig.otherOrg("Victim Dental");
+    String realOrg = org.toString();
+    List<String> crafted = List.of(
+        "map[display_name:x org_id:" + victim + " org_id:" + realOrg + "]",
+        "map[org_id:" + victim + " org_id:" + realOrg + "]",
+        "map[name:a org_id:" + victim + " b]",
+        "map[org_id:" + victim + ":x]",
+        "map[org_id:[" + victim + "]]",
+        "map[org_id:" + victim + "] org_id:" + realOrg,
+        "{\"org_id\":{\"org_id\":\"" + victim + "\"}}",
+        "{\"org_id\":[\"" + victim + "\"]}",
+        "{\"org_id\":\"" + victim + " " + realOrg + "\"}");
+    int cases = 0;
+    for (String claim : crafted) {
+      for (boolean literalBeside : List.of(false, true)) {
+        for (Map.Entry<String, APIGatewayV2HTTPEvent> e : jwtRouteEvents().entrySet()) {
+          Map<String, String> claims = e.getValue().getRequestContext().getAuthorizer().getJwt().getClaims();
+          claims.remove("org_id");
+          claims.put("app_metadata", claim);
+          if (literalBeside) {
+            claims.put("app_metadata.org_id", victim.toString());
+          }
+          Function<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = switch (e.getKey()) {
+            case "POST /phone-numbers", "GET /phone-numbers/available" -> ev -> provisioning.handleRequest(ev, null);
+            case "GET /phone-numbers" -> ev -> listing.handleRequest(ev, null);
+            case "DELETE /phone-numbers/{id}" -> ev -> releasing.handleRequest(ev, null);
+            default -> ev -> wallet.handleRequest(ev, null);
+          };
+          Map<String, String> before = Snapshot.of(rig.world.db);
+          APIGatewayV2HTTPResponse r = handler.apply(e.getValue());
+          String where = e.getKey() + " with app_metadata " + abbreviate(claim) + (literalBeside ? " and a literal claim" : "");
+          assertEquals(401, r.getStatusCode(), where + ": " + r.getBody());
+          assertEquals("unauthorized", Json.parseObject(r.getBody()).object("error").string("code"), where);
+          assertEquals(List.of(), Snapshot.changedTables(before, Snapshot.of(rig.world.db)), where);
+          cases++;
+        }
+      }
+    }
+    assertEquals(crafted.size() * 2 * 6, cases);
+  }
+
+  /**
+   * Issue 13, bursts: one organisation searching past its limit gets 429 with Retry-After
+   * before Twilio is called; another organisation searches on; only the limit's row changes.
+   */
+  @Test
+  void aBurstOfSearchesOverTheLimit_is429ForThatOrgOnly() {
+    UUID burster = rig.otherOrg("Burst Dental");
+    UUID bystander = rig.otherOrg("Bystander Dental");
+    var search = handlerFor("GET /phone-numbers/available");
+    int limit = (int) dev.switchboard.numbers.NumberSettings.DEFAULT_SEARCHES_PER_MINUTE;
+    int refused = 0;
+    for (int i = 0; i < limit + 15; i++) {
+      Map<String, String> before = Snapshot.of(rig.world.db);
+      long searches = rig.world.twilio.count(dev.switchboard.testing.fake.FakeTwilio.SEARCH_LOCAL);
+      APIGatewayV2HTTPResponse r = search.apply(Rig.event("events/search-available-numbers.json", burster));
+      if (i < limit) {
+        assertEquals(200, r.getStatusCode(), "search " + i + ": " + r.getBody());
+        continue;
+      }
+      refused++;
+      assertEquals(429, r.getStatusCode(), "search " + i + ": " + r.getBody());
+      assertEquals("rate_limited", Json.parseObject(r.getBody()).object("error").string("code"));
+      assertTrue(Integer.parseInt(r.getHeaders().get("retry-after")) >= 1, r.getHeaders().toString());
+      assertEquals(searches, rig.world.twilio.count(dev.switchboard.testing.fake.FakeTwilio.SEARCH_LOCAL), "no Twilio call");
+      assertEquals(List.of(), Snapshot.changedTables(before, Snapshot.of(rig.world.db)), "a refusal writes nothing");
+    }
+    assertEquals(15, refused);
+    assertEquals(200, search.apply(Rig.event("events/search-available-numbers.json", bystander)).getStatusCode());
+  }
+
   /** Issue 13: GET /wallet (and every route but search) used to ignore a query parameter it did not know. */
   @Test
   void anUnknownQueryParameter_isRefusedOnEveryRoute_andChangesNothing() {
-    Map<String, APIGatewayV2HTTPEvent> routes = new LinkedHashMap<>();
-    routes.put("POST /phone-numbers", Rig.provisionEvent(org, "outbound", null));
-    routes.put("GET /phone-numbers/available", Rig.event("events/search-available-numbers.json", org));
-    routes.put("GET /phone-numbers", Rig.event("events/list-numbers.json", org));
-    routes.put("DELETE /phone-numbers/{id}", Rig.releaseEvent(org, activeNumber));
-    routes.put("POST /wallet/top-ups", Rig.event("events/wallet-top-up.json", org));
-    routes.put("GET /wallet", Rig.event("events/wallet-get.json", org));
+    Map<String, APIGatewayV2HTTPEvent> routes = jwtRouteEvents();
     routes.put("POST /webhooks/stripe", Rig.stripeDelivery(
         rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 2500))));
     routes.forEach((route, e) -> {
