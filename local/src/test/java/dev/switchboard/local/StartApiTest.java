@@ -222,7 +222,7 @@ class StartApiTest {
     String secret = run.pool("StripeWebhookFunction").orElseThrow().environment().get("STRIPE_WEBHOOK_SECRET");
 
     HttpResponse<String> delivered = call("POST", "/webhooks/stripe", body, "X-Forwarded-For", "3.18.12.63",
-        "Stripe-Signature", StripeSignature.header(body, secret, System.currentTimeMillis() / 1000));
+        "Stripe-Signature", StripeSignatures.header(body, secret, Instant.now()));
 
     assertEquals(200, delivered.statusCode(), delivered.body());
   }
