@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * machine busy with other work slows every subject alike.
  */
 final class ColdStartBenchmark implements Benchmark {
-  static final int SAMPLES = 5;
+  static final int SAMPLES = Repeats.COUNT;
   private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
 
   /** One thing to cold-start: its jar, its handler, the event of sample {@code i}. */
