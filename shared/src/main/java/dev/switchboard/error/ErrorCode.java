@@ -25,7 +25,9 @@ public enum ErrorCode {
   RATE_LIMITED(429, "rate_limited"),
   INTERNAL(500, "internal_error"),
   EVENT_NOT_APPLIED(500, "event_not_applied"),
-  PROVIDER_ERROR(502, "provider_error");
+  PROVIDER_ERROR(502, "provider_error"),
+  /** The webhook has no signing secret yet (a first deploy still registering it): Stripe retries. */
+  WEBHOOK_NOT_READY(503, "webhook_not_ready");
 
   private final int status;
   private final String wire;
