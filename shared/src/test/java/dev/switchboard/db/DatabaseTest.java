@@ -75,6 +75,29 @@ class DatabaseTest {
     assertEquals(backendPid(), backendPid());
   }
 
+  /**
+   * What would pin a connection to one server behind RDS Proxy (or break it behind PgBouncer
+   * in transaction mode): a setting changed with SET (pgjdbc sends two at connect unless told
+   * the server is 9.0 or newer), or a statement prepared on the server (pgjdbc does so from a
+   * statement's fifth use unless prepareThreshold is 0).
+   */
+  @Test
+  void aConnectionHoldsNoSessionState_noSetAndNoServerPreparedStatement() {
+    for (int i = 0; i < 10; i++) {
+      backendPid();
+    }
+    db.inTransaction(tx -> {
+      try (ResultSet rs = tx.createStatement().executeQuery(
+          "SELECT (SELECT string_agg(name, ',') FROM pg_settings WHERE source = 'session'),"
+              + " (SELECT count(*) FROM pg_prepared_statements)")) {
+        rs.next();
+        assertEquals(null, rs.getString(1), "settings changed with SET");
+        assertEquals(0, rs.getInt(2), "statements prepared on the server");
+        return null;
+      }
+    });
+  }
+
   @Test
   void whatTheWorkDidIsRolledBackWhenItThrows() {
     data.update("CREATE TABLE t (x int)");
