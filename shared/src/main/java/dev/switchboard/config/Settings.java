@@ -3,6 +3,9 @@ package dev.switchboard.config;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,22 +20,54 @@ import java.util.function.Supplier;
  *   <li>the key of that name in the JSON secret named by {@code SWITCHBOARD_SECRETS_ID}
  *       (the provider keys and the database URL, kept together).</li>
  * </ol>
- * Secrets are read once per container and cached; {@link #refresh} re-reads one after a
- * rotation. The secret reader is only built when a secret is actually needed, so a function
- * run from plain environment variables never initialises the AWS SDK.
+ * Secrets are cached for at most {@code SECRETS_MAX_AGE_SECONDS} (default 300) by the
+ * injected clock, so a rotated value reaches a warm container within minutes; {@link #refresh}
+ * re-reads one at once (after an authentication failure), and {@link #forgetSecrets} drops
+ * them all (after a SnapStart restore: a snapshot may be days old, and every restored
+ * instance would otherwise start with the values frozen at publish). The secret reader is only
+ * built when a secret is actually needed, so a function run from plain environment variables
+ * never initialises the AWS SDK.
  */
 public final class Settings {
   public static final String SECRETS_BUNDLE = "SWITCHBOARD_SECRETS_ID";
+  public static final String MAX_AGE = "SECRETS_MAX_AGE_SECONDS";
+  static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(5);
 
   private final Map<String, String> env;
   private final Supplier<SecretSource> secrets;
-  private final Map<String, String> cache = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final Duration maxAge;
+  private final Map<String, Cached<String>> cache = new ConcurrentHashMap<>();
   private volatile SecretSource secretSource;
-  private volatile JsonObject bundle;
+  private volatile Cached<JsonObject> bundle;
+
+  /** A value read from the secret store, and when. */
+  private record Cached<T>(T value, Instant readAt) {}
 
   public Settings(Map<String, String> env, Supplier<SecretSource> secrets) {
+    this(env, secrets, Clock.systemUTC());
+  }
+
+  public Settings(Map<String, String> env, Supplier<SecretSource> secrets, Clock clock) {
     this.env = Map.copyOf(env);
     this.secrets = secrets;
+    this.clock = clock;
+    this.maxAge = maxAge(env.get(MAX_AGE));
+  }
+
+  private static Duration maxAge(String text) {
+    if (text == null || text.isBlank()) {
+      return DEFAULT_MAX_AGE;
+    }
+    try {
+      long seconds = Long.parseLong(text.trim());
+      if (seconds >= 0) {
+        return Duration.ofSeconds(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new MissingConfigException(MAX_AGE, MAX_AGE + " must be a whole number of seconds (0 or more)");
   }
 
   /** The process environment, with Secrets Manager behind it. */
@@ -57,20 +92,20 @@ public final class Settings {
     if (direct != null && !direct.isBlank()) {
       return Optional.of(direct);
     }
-    String cached = cache.get(name);
-    if (cached != null) {
-      return Optional.of(cached);
+    Cached<String> cached = cache.get(name);
+    if (cached != null && fresh(cached)) {
+      return Optional.of(cached.value());
     }
     String secretId = env.get(name + "_SECRET_ID");
     if (secretId != null && !secretId.isBlank()) {
       String value = source().read(secretId).trim();
-      cache.put(name, value);
+      cache.put(name, new Cached<>(value, clock.instant()));
       return Optional.of(value);
     }
     String bundleId = env.get(SECRETS_BUNDLE);
     if (bundleId != null && !bundleId.isBlank()) {
       Optional<String> value = bundle(bundleId).optString(name).filter(v -> !v.isBlank());
-      value.ifPresent(v -> cache.put(name, v));
+      value.ifPresent(v -> cache.put(name, new Cached<>(v, clock.instant())));
       return value;
     }
     return Optional.empty();
@@ -92,7 +127,13 @@ public final class Settings {
     }
   }
 
-  /** Forgets a cached secret so the next read fetches it again (after a rotation). */
+  /** Forgets every secret read so far: the next use of each reads the store again. */
+  public void forgetSecrets() {
+    cache.clear();
+    bundle = null;
+  }
+
+  /** Forgets a cached secret and reads it again at once (after an authentication failure). */
   public Optional<String> refresh(String name) {
     if (env.get(name) != null && !env.get(name).isBlank()) {
       return Optional.of(env.get(name));
@@ -117,17 +158,21 @@ public final class Settings {
     return s;
   }
 
+  private boolean fresh(Cached<?> cached) {
+    return clock.instant().isBefore(cached.readAt().plus(maxAge));
+  }
+
   private JsonObject bundle(String bundleId) {
-    JsonObject b = bundle;
-    if (b == null) {
+    Cached<JsonObject> b = bundle;
+    if (b == null || !fresh(b)) {
       try {
-        b = Json.parseObject(source().read(bundleId));
+        b = new Cached<>(Json.parseObject(source().read(bundleId)), clock.instant());
       } catch (JsonException e) {
         throw new MissingConfigException(SECRETS_BUNDLE, "the secret " + SECRETS_BUNDLE
             + " names must hold a JSON object of settings");
       }
       bundle = b;
     }
-    return b;
+    return b.value();
   }
 }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The database, one per container: the thread-safe root object all transactions go through.
@@ -26,7 +28,8 @@ public final class Database {
   private static final int VALIDATE_TIMEOUT_SECONDS = 2;
   private static final Duration VALIDATE_AFTER_IDLE = Duration.ofSeconds(5);
 
-  private final DatabaseUrl url;
+  private final Supplier<DatabaseUrl> url;
+  private final BooleanSupplier rereadCredentials;
   private final Deque<Pooled> idle = new ArrayDeque<>();
 
   /** A connection: when it was last given back, and whether it was checked before this use. */
@@ -37,7 +40,17 @@ public final class Database {
   }
 
   public Database(DatabaseUrl url) {
+    this(() -> url, () -> false);
+  }
+
+  /**
+   * {@code url} is asked for each new connection (its password may have been rotated);
+   * when the server refuses the login, {@code rereadCredentials} is asked once to read the
+   * secret again, and a true answer (it changed) earns one more attempt.
+   */
+  public Database(Supplier<DatabaseUrl> url, BooleanSupplier rereadCredentials) {
     this.url = url;
+    this.rereadCredentials = rereadCredentials;
   }
 
   /** Runs {@code work} in one transaction: committed when it returns, rolled back if it throws. */
@@ -128,6 +141,20 @@ public final class Database {
   }
 
   private Connection open() {
+    try {
+      return open(url.get());
+    } catch (DatabaseException e) {
+      // 28P01 wrong password, 28000 no such role / not allowed: rotated since we read it?
+      boolean refused = "28P01".equals(e.sqlState()) || "28000".equals(e.sqlState());
+      if (refused && rereadCredentials.getAsBoolean()) {
+        LOG.info("db.credentials.reread", "sqlState", e.sqlState());
+        return open(url.get());
+      }
+      throw e;
+    }
+  }
+
+  private Connection open(DatabaseUrl url) {
     Properties props = new Properties();
     url.user().ifPresent(u -> props.setProperty("user", u));
     url.password().ifPresent(p -> props.setProperty("password", p));

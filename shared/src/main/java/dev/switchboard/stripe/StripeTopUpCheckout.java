@@ -1,6 +1,7 @@
 package dev.switchboard.stripe;
 
 import com.stripe.StripeClient;
+import com.stripe.exception.AuthenticationException;
 import com.stripe.exception.IdempotencyException;
 import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.StripeException;
@@ -9,6 +10,7 @@ import com.stripe.param.checkout.SessionCreateParams;
 import com.stripe.param.checkout.SessionCreateParams.LineItem;
 import com.stripe.param.checkout.SessionCreateParams.PaymentIntentData;
 import dev.switchboard.providers.ProviderRejected;
+import dev.switchboard.config.Credential;
 import dev.switchboard.providers.stripe.StripeFailures;
 import dev.switchboard.wallet.TopUpCheckout;
 import dev.switchboard.wallet.TopUpCheckout.ReturnUrlRefused;
@@ -24,9 +26,12 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
   static final String OPERATION = "checkout.sessions.create";
 
   private final StripeClient stripe;
+  private final Credential apiKey;
 
-  public StripeTopUpCheckout(StripeClient stripe) {
+  /** {@code apiKey} is sent with each request, so a rotated key is used once it is read. */
+  public StripeTopUpCheckout(StripeClient stripe, Credential apiKey) {
     this.stripe = stripe;
+    this.apiKey = apiKey;
   }
 
   @Override
@@ -62,8 +67,16 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
       params.setCustomerCreation(SessionCreateParams.CustomerCreation.ALWAYS);
     }
     try {
-      com.stripe.model.checkout.Session session = stripe.v1().checkout().sessions().create(params.build(),
-          RequestOptions.builder().setIdempotencyKey(idempotencyKey).build());
+      com.stripe.model.checkout.Session session;
+      try {
+        session = create(params, idempotencyKey);
+      } catch (AuthenticationException e) {
+        // 401: nothing was created; the key may have been rotated since we read it
+        if (!apiKey.reread()) {
+          throw e;
+        }
+        session = create(params, idempotencyKey);
+      }
       return new Session(session.getId(), session.getUrl());
     } catch (InvalidRequestException e) {
       // Stripe names the parameter it refused ("Not a valid URL", code url_invalid)
@@ -77,6 +90,12 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
     } catch (StripeException e) {
       throw StripeFailures.map(e, OPERATION);
     }
+  }
+
+  private com.stripe.model.checkout.Session create(SessionCreateParams.Builder params, String idempotencyKey)
+      throws StripeException {
+    return stripe.v1().checkout().sessions().create(params.build(),
+        RequestOptions.builder().setApiKey(apiKey.current()).setIdempotencyKey(idempotencyKey).build());
   }
 
   private static int statusOf(StripeException e) {

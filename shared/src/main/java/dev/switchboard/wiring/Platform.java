@@ -1,5 +1,6 @@
 package dev.switchboard.wiring;
 
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.db.Database;
 import dev.switchboard.db.DatabaseUrl;
@@ -12,7 +13,9 @@ public record Platform(Settings settings, Database database, String orgClaim) {
   public static final String DEFAULT_ORG_CLAIM = "org_id";
 
   public static Platform from(Settings settings) {
-    Database database = new Database(DatabaseUrl.parse(settings.require("DATABASE_URL")));
+    Credential url = new Credential(settings, "DATABASE_URL");
+    DatabaseUrl.parse(url.current()); // a malformed URL stops the start, naming the setting
+    Database database = new Database(() -> DatabaseUrl.parse(url.current()), url::reread);
     return new Platform(settings, database, settings.getOrDefault("ORG_ID_CLAIM", DEFAULT_ORG_CLAIM));
   }
 }

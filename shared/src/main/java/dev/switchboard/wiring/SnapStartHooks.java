@@ -2,6 +2,7 @@ package dev.switchboard.wiring;
 
 import dev.switchboard.db.Database;
 import dev.switchboard.log.Log;
+import java.util.ArrayList;
 import java.util.List;
 import org.crac.Context;
 import org.crac.Core;
@@ -14,7 +15,8 @@ import org.crac.Resource;
  * loaded, JIT warmed, JSON and SQL paths exercised; no provider is called and nothing is
  * written), then close every database connection so no socket is frozen into the snapshot.
  * After a restore: drop any connection again and run the restore actions (re-seeding what is
- * random, so clones of one snapshot never share a random state).
+ * random, so clones of one snapshot never share a random state) after forgetting every
+ * secret read before the snapshot, so a rotated password or key is read again on first use.
  *
  * <p>CRaC holds resources weakly: the handler keeps this object in a field.
  */
@@ -24,6 +26,18 @@ public final class SnapStartHooks implements Resource {
   private final Database database;
   private final Runnable prime;
   private final List<Runnable> afterRestore;
+
+  /** The platform's database, and its settings' secrets forgotten first after a restore. */
+  public SnapStartHooks(Platform platform, Runnable prime, List<Runnable> afterRestore) {
+    this(platform.database(), prime, withFirst(platform.settings()::forgetSecrets, afterRestore));
+  }
+
+  private static List<Runnable> withFirst(Runnable first, List<Runnable> rest) {
+    List<Runnable> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(rest);
+    return all;
+  }
 
   public SnapStartHooks(Database database, Runnable prime, List<Runnable> afterRestore) {
     this.database = database;

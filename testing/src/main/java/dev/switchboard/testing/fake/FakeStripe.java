@@ -47,7 +47,7 @@ public final class FakeStripe extends FakeHttpServer {
   private static final Pattern EVENT_TYPE = Pattern.compile("\\*|[a-z_]+(\\.[a-z_]+)+");
   private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-  private final String apiKey;
+  private volatile String apiKey;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Map<String, Object>> sessions = new LinkedHashMap<>();
   private final Map<String, Map<String, Object>> sessionForms = new LinkedHashMap<>();
@@ -518,6 +518,11 @@ public final class FakeStripe extends FakeHttpServer {
       idempotency.put(key, new Stored(request.path(), request.body(), response));
     }
     return response;
+  }
+
+  /** Rolls the account's secret key as the Dashboard does with "expire now": the old one is refused (401). */
+  public void rollApiKey(String newKey) {
+    apiKey = newKey;
   }
 
   // ------------------------------------------------------------------ Stripe's wire details

@@ -31,7 +31,7 @@ public final class ListNumbersHandler
   public ListNumbersHandler(Platform platform) {
     this.listNumbers = new ListNumbers(platform.database());
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
+    this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();
   }
 
   /** The SnapStart hooks (tests call them as the runtime would). */

@@ -53,7 +53,7 @@ public final class ProvisionNumberHandler
     this.provision = new ProvisionNumber(platform.database(), telephony, voice, cipher, numbers, hooks);
     this.search = new SearchAvailableNumbers(platform.database(), telephony, numbers.searches());
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), () -> {
+    this.snapStart = new SnapStartHooks(platform, () -> {
       telephony.primeOffline();
       prime();
     }, List.of(cipher::reseed)).register();

@@ -45,7 +45,7 @@ public final class ReleaseNumberHandler
     this.release = new ReleaseNumber(platform.database(), telephony, VapiVoicePlatform.from(settings),
         NumberSettings.from(settings), hooks);
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), () -> {
+    this.snapStart = new SnapStartHooks(platform, () -> {
       telephony.primeOffline();
       prime();
     }, List.of()).register();

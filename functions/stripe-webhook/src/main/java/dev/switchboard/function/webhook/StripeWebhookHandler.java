@@ -43,7 +43,7 @@ public final class StripeWebhookHandler
     this.signature = new WebhookSignature(platform.settings(), clock);
     // the endpoint is registered with the SDK's API version; events in another are refused
     this.applyEvent = new ApplyStripeEvent(platform.database(), Stripe.API_VERSION);
-    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
+    this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();
   }
 
   /** The SnapStart hooks (tests call them as the runtime would). */

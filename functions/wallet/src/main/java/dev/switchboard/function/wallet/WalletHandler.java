@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.error.ErrorCode;
@@ -40,10 +41,11 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
   public WalletHandler(Platform platform) {
     this.topUp = new TopUpWallet(platform.database(),
-        new StripeTopUpCheckout(StripeClients.from(platform.settings())), TopUpSettings.from(platform.settings()));
+        new StripeTopUpCheckout(StripeClients.from(platform.settings()),
+            new Credential(platform.settings(), "STRIPE_API_KEY")), TopUpSettings.from(platform.settings()));
     this.statement = new WalletStatement(platform.database());
     this.orgClaim = platform.orgClaim();
-    this.snapStart = new SnapStartHooks(platform.database(), this::prime, List.of()).register();
+    this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();
   }
 
   /** The SnapStart hooks (tests call them as the runtime would). */
