@@ -23,9 +23,9 @@ final class Invariants {
     assertWalletsEqualLedgers(world);
     assertProvidersHoldExactlyTheActiveNumbers(world);
     assertEquals(0, world.db.count(
-            "SELECT count(*) FROM managed_phone_numbers WHERE status IN ('provisioning', 'releasing')"),
+            "SELECT count(*) FROM managed_phone_numbers WHERE status IN ('provisioning', 'releasing') OR cleanup_pending"),
         "a saga is still unfinished after the reconcile run: "
-            + world.db.rows("SELECT status, failed_step, last_error FROM managed_phone_numbers"));
+            + world.db.rows("SELECT status, cleanup_pending, failed_step, last_error FROM managed_phone_numbers"));
     assertNoEventProcessedWithoutItsEffect(world);
   }
 

@@ -89,6 +89,11 @@ public final class ManagedNumbers {
     }
   }
 
+  /** The number, locked for the rest of the transaction: a status read here cannot change under us. */
+  public Optional<ManagedNumber> lock(Connection tx, UUID id) throws SQLException {
+    return one(tx, "SELECT " + COLUMNS + " FROM managed_phone_numbers WHERE id = ? FOR UPDATE", id);
+  }
+
   /** Takes the lease if nobody holds it; false while another worker's lease runs. */
   public boolean tryLease(Connection tx, UUID id, Duration lease) throws SQLException {
     return update(tx, """
@@ -98,15 +103,16 @@ public final class ManagedNumbers {
   }
 
   /**
-   * Leases up to {@code limit} unfinished numbers (provisioning or releasing) whose lease has
-   * lapsed and whose back-off has passed; rows another reconciler holds are skipped.
+   * Leases up to {@code limit} unfinished numbers (provisioning, releasing, or failed with its
+   * provider clean-up pending) whose lease has lapsed and whose back-off has passed; rows
+   * another reconciler holds are skipped.
    */
   public List<UUID> leaseUnfinished(Connection tx, int limit, Duration lease) throws SQLException {
     List<UUID> ids = new ArrayList<>();
     try (PreparedStatement ps = tx.prepareStatement("""
         UPDATE managed_phone_numbers SET lease_expires_at = now() + ? * interval '1 second', updated_at = now()
          WHERE id IN (SELECT id FROM managed_phone_numbers
-                       WHERE status IN ('provisioning', 'releasing')
+                       WHERE (status IN ('provisioning', 'releasing') OR cleanup_pending)
                          AND (lease_expires_at IS NULL OR lease_expires_at < now())
                          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
                        ORDER BY next_attempt_at NULLS FIRST, created_at
@@ -128,7 +134,7 @@ public final class ManagedNumbers {
   public List<ManagedNumber> unfinished(Connection tx, int limit) throws SQLException {
     List<ManagedNumber> out = new ArrayList<>();
     try (PreparedStatement ps = tx.prepareStatement("SELECT " + COLUMNS
-        + " FROM managed_phone_numbers WHERE status IN ('provisioning', 'releasing')"
+        + " FROM managed_phone_numbers WHERE status IN ('provisioning', 'releasing') OR cleanup_pending"
         + " ORDER BY created_at LIMIT ?")) {
       ps.setInt(1, limit);
       try (ResultSet rs = ps.executeQuery()) {
@@ -149,10 +155,36 @@ public final class ManagedNumbers {
         accountSid, id);
   }
 
-  /** The number about to be bought: recorded first, so a purchase that times out can be found. */
+  /**
+   * The number about to be bought: recorded first, so a purchase that times out can be found.
+   * Throws a unique violation (23505) when another live record holds that number.
+   */
   public void recordCandidate(Connection tx, UUID id, E164Number number) throws SQLException {
     update(tx, "UPDATE managed_phone_numbers SET phone_number = ?, updated_at = now() WHERE id = ?",
         number.value(), id);
+  }
+
+  /**
+   * Whether a number found at Twilio under {@code phoneNumber} may belong to another record
+   * rather than to {@code id}'s late purchase: another record holds its SID, or another live
+   * record holds the phone number (its own purchase may be what landed).
+   */
+  public Optional<String> otherClaim(Connection tx, UUID id, E164Number phoneNumber, String sid) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT CASE WHEN twilio_phone_sid = ? THEN 'sid' ELSE 'candidate' END
+          FROM managed_phone_numbers
+         WHERE id <> ? AND (twilio_phone_sid = ?
+                            OR (phone_number = ? AND status IN ('provisioning', 'active', 'releasing')))
+         ORDER BY 1 DESC LIMIT 1
+        """)) {
+      ps.setString(1, sid);
+      ps.setObject(2, id);
+      ps.setString(3, sid);
+      ps.setString(4, phoneNumber.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
   }
 
   public void recordPurchase(Connection tx, UUID id, E164Number number, String phoneSid) throws SQLException {
@@ -228,12 +260,25 @@ public final class ManagedNumbers {
         """, id);
   }
 
-  /** A provisioning fully undone: nothing held at the providers, the charge refunded. */
-  public void markFailed(Connection tx, UUID id) throws SQLException {
+  /**
+   * A provisioning that cannot complete, in the commit that refunds it: it holds nothing a user
+   * can see from now on (its direction and phone number are free). The saga keeps its lease
+   * while it cleans up at the providers; what it cannot finish stays cleanup_pending.
+   */
+  public void markFailed(Connection tx, UUID id, String step, String error) throws SQLException {
     update(tx, """
         UPDATE managed_phone_numbers
-           SET status = 'failed', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
+           SET status = 'failed', failed_step = coalesce(failed_step, ?), last_error = left(?, 500),
+               next_attempt_at = NULL, updated_at = now()
          WHERE id = ? AND status = 'provisioning'
+        """, step, error, id);
+  }
+
+  /** The clean-up of a failed number is done: nothing is held at the providers. */
+  public void finishCleanup(Connection tx, UUID id) throws SQLException {
+    update(tx, """
+        UPDATE managed_phone_numbers SET lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
+         WHERE id = ? AND status = 'failed'
         """, id);
   }
 
@@ -316,7 +361,7 @@ public final class ManagedNumbers {
          WHERE vapi_phone_id IS NOT NULL AND vapi_released_at IS NULL
         UNION ALL
         SELECT phone_number FROM managed_phone_numbers
-         WHERE phone_number IS NOT NULL AND status IN ('provisioning', 'active', 'releasing')
+         WHERE phone_number IS NOT NULL AND (status IN ('provisioning', 'active', 'releasing') OR cleanup_pending)
         """);
          ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {

@@ -93,10 +93,18 @@ final class ProviderCleanup {
       });
       return reload(n);
     }
-    Optional<OwnedNumber> owned = telephony.findOwned(n.twilioAccountSid().get(), n.phoneNumber().get());
-    if (owned.isEmpty() && settleFirst) {
+    Optional<OwnedNumber> found = telephony.findOwned(n.twilioAccountSid().get(), n.phoneNumber().get());
+    if (found.isEmpty() && settleFirst) {
       throw new NotSettled("twilio");
     }
+    // a failed attempt frees its phone number at once, so a later attempt of the same org may
+    // have bought it in the same subaccount: that purchase is not ours to release
+    Optional<String> claim = found.isEmpty() ? Optional.empty()
+        : db.inTransaction(tx -> numbers.otherClaim(tx, n.id(), n.phoneNumber().get(), found.get().sid()));
+    if (claim.isPresent() && claim.get().equals("candidate")) {
+      throw new NotSettled("twilio"); // another live attempt is buying that number: wait until it knows
+    }
+    Optional<OwnedNumber> owned = claim.isPresent() ? Optional.empty() : found;
     db.inTransaction(tx -> {
       if (owned.isPresent()) {
         LOG.info("number.cleanup.found_late_purchase", "numberId", n.id(), "sid", owned.get().sid());

@@ -2,6 +2,7 @@ package dev.switchboard.numbers;
 
 import dev.switchboard.crypto.SecretCipher;
 import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseException;
 import dev.switchboard.domain.Direction;
 import dev.switchboard.domain.E164Number;
 import dev.switchboard.domain.OrgId;
@@ -39,13 +40,15 @@ import java.util.UUID;
  *       provider id recorded the moment it exists.</li>
  *   <li>One transaction: 'active' with its org_credentials row, mapping and agent links.</li>
  * </ol>
- * Any failure after step 1 is undone by {@link UndoProvisioning} (refund, release, 'failed').
+ * Any failure after step 1 is undone by {@link UndoProvisioning}: refunded and 'failed' in one
+ * commit, then released at the providers (or by the reconciler, when that cannot finish now).
  */
 public final class ProvisionNumber {
   private static final Log LOG = Log.of(ProvisionNumber.class);
   /** A candidate someone else bought between our search and our purchase: try the next. */
   private static final String TWILIO_NUMBER_UNAVAILABLE = "21422";
   private static final int CANDIDATES = 3;
+  private static final String UNIQUE_VIOLATION = "23505";
 
   private final Database db;
   private final Telephony telephony;
@@ -206,13 +209,11 @@ public final class ProvisionNumber {
       List<AvailableNumber> candidates = telephony.searchAvailable(subaccount.accountSid(),
           new Telephony.NumberSearch(request.country(), request.numberType(), request.areaCode(), CANDIDATES));
       if (candidates.isEmpty()) {
-        throw new SwitchboardException(ErrorCode.NO_NUMBERS_AVAILABLE,
-            "no " + request.country().wire() + " " + request.numberType().wire() + " numbers are available"
-                + request.areaCode().map(a -> " in area code " + a).orElse(""));
+        throw noNumbersAvailable(request);
       }
 
       step = "purchase";
-      OwnedNumber bought = buy(s.numberId(), subaccount, candidates, addressSid);
+      OwnedNumber bought = buy(s.numberId(), subaccount, candidates, addressSid, request);
       hooks.after("purchase");
 
       step = "vapi_import";
@@ -282,15 +283,20 @@ public final class ProvisionNumber {
     return sid;
   }
 
+  /**
+   * Buys the first candidate that is free. A candidate is taken when Twilio says so (21422:
+   * bought by someone else since the search) or when another live record holds it (another
+   * tenant's attempt is buying it right now); either way the next one is tried. None left is
+   * the answer of a search that found nothing.
+   */
   private OwnedNumber buy(UUID numberId, StoredSubaccount subaccount, List<AvailableNumber> candidates,
-                          Optional<String> addressSid) {
-    ProviderRejected lastRejection = null;
+                          Optional<String> addressSid, ProvisionRequest request) {
     for (AvailableNumber candidate : candidates) {
       E164Number number = candidate.phoneNumber();
-      db.inTransaction(tx -> {
-        numbers.recordCandidate(tx, numberId, number);
-        return null;
-      });
+      if (!recordCandidate(numberId, number)) {
+        LOG.info("provision.candidate_taken", "numberId", numberId, "phoneNumber", number.value(), "by", "record");
+        continue;
+      }
       try {
         OwnedNumber bought = telephony.buy(subaccount.accountSid(), number, addressSid);
         db.inTransaction(tx -> {
@@ -302,11 +308,32 @@ public final class ProvisionNumber {
         if (!TWILIO_NUMBER_UNAVAILABLE.equals(e.code())) {
           throw e;
         }
-        lastRejection = e;
-        LOG.info("provision.candidate_taken", "numberId", numberId, "phoneNumber", number.value());
+        LOG.info("provision.candidate_taken", "numberId", numberId, "phoneNumber", number.value(), "by", "twilio");
       }
     }
-    throw lastRejection;
+    throw noNumbersAvailable(request);
+  }
+
+  /** False when another live record holds the number (the database's one-live-per-phone-number rule). */
+  private boolean recordCandidate(UUID numberId, E164Number number) {
+    try {
+      db.inTransaction(tx -> {
+        numbers.recordCandidate(tx, numberId, number);
+        return null;
+      });
+      return true;
+    } catch (DatabaseException e) {
+      if (UNIQUE_VIOLATION.equals(e.sqlState())) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static SwitchboardException noNumbersAvailable(ProvisionRequest request) {
+    return new SwitchboardException(ErrorCode.NO_NUMBERS_AVAILABLE,
+        "no " + request.country().wire() + " " + request.numberType().wire() + " numbers are available"
+            + request.areaCode().map(a -> " in area code " + a).orElse(""));
   }
 
   private ManagedNumber activate(UUID numberId, Direction direction, E164Number number, String vapiPhoneId) {

@@ -88,14 +88,10 @@ public final class ReconcileNumbers {
           } else if (n.status() == NumberStatus.PROVISIONING) {
             boolean done = undo.undo(id, n.failedStep().orElse("interrupted"), UndoProvisioning.providerError(
                 "provisioning was interrupted; the charge was refunded"), false).undone();
-            if (done) {
-              finishedProvisionings++;
-              LOG.info("reconcile.provisioning.undone", "numberId", id);
-            } else {
-              LOG.warn("reconcile.provisioning.pending", "numberId", id, "attempts", n.attempts() + 1);
-              errors.add(Json.obj("numberId", id.toString(), "status", "provisioning",
-                  "pendingSteps", reload(id).pendingSteps()));
-            }
+            finishedProvisionings += countUndone(id, done, errors);
+          } else if (n.status() == NumberStatus.FAILED) {
+            // refunded and answered long ago; only its provider clean-up is left
+            finishedProvisionings += countUndone(id, undo.cleanUp(n, false), errors);
           }
         } catch (RuntimeException e) {
           // one bad number must not stop the rest; the lease lapses and the next run retries it
@@ -147,6 +143,21 @@ public final class ReconcileNumbers {
       errors.add(Json.obj("provider", "vapi", "error", e.getMessage()));
     }
     return orphans;
+  }
+
+  /** 1 when the failed provisioning is undone everywhere; otherwise it is reported with its pending steps. */
+  private int countUndone(UUID id, boolean done, List<Map<String, Object>> errors) {
+    if (done) {
+      LOG.info("reconcile.provisioning.undone", "numberId", id);
+      return 1;
+    }
+    ManagedNumber n = reload(id);
+    if (n.status() == NumberStatus.ACTIVE) {
+      return 0; // its activation had committed after all: nothing to undo
+    }
+    LOG.warn("reconcile.provisioning.pending", "numberId", id, "attempts", n.attempts());
+    errors.add(Json.obj("numberId", id.toString(), "status", n.status().wire(), "pendingSteps", n.pendingSteps()));
+    return 0;
   }
 
   private ManagedNumber reload(UUID id) {

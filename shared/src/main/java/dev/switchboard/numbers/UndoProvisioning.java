@@ -1,21 +1,29 @@
 package dev.switchboard.numbers;
 
 import dev.switchboard.db.Database;
+import dev.switchboard.domain.NumberStatus;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
 import dev.switchboard.log.Log;
 import dev.switchboard.wallet.Ledger;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Undoes a provisioning that cannot complete: refund first (no money is held for a number that
- * is not live), then take the number off Vapi and Twilio, then mark it failed. Each step is
- * idempotent and recorded; what cannot be undone now stays 'provisioning' with its pending
- * steps, and the reconciler finishes it. The caller must hold the number's lease.
+ * Undoes a provisioning that cannot complete. One commit refunds it, marks it 'failed' and
+ * stores the client's answer: from then on the attempt holds nothing a user can see (its
+ * direction and its candidate phone number are free, nothing is listed). Then the number is
+ * taken off Vapi and Twilio; what cannot be done now stays on the row (cleanup_pending) and
+ * the reconciler finishes it. The caller must hold the number's lease.
+ *
+ * <p>The undo locks the row and acts only on a 'provisioning' one: when the commit that made
+ * the number active reached the server but its answer was lost, the number is live and listed,
+ * and undoing it would take a paid, listed number away.
  */
 public final class UndoProvisioning {
   private static final Log LOG = Log.of(UndoProvisioning.class);
@@ -35,10 +43,14 @@ public final class UndoProvisioning {
   }
 
   /**
-   * The outcome: whether the number is fully undone (status failed), and the client's answer
-   * (failed and refunded), which is also stored for the request's Idempotency-Key.
+   * The outcome: whether the number is fully undone (failed, nothing held at the providers),
+   * and the client's answer (failed and refunded, also stored for the Idempotency-Key; or 201
+   * when the number turned out to be active after all).
    */
   public record Result(boolean undone, Answer answer) {}
+
+  /** What the locked row said: the answer, and the number when there is clean-up to do. */
+  private record Decision(Answer answer, ManagedNumber failed) {}
 
   /**
    * Undoes the provisioning. {@code outcomeUnknown}: the step failed without an answer (a
@@ -46,38 +58,59 @@ public final class UndoProvisioning {
    * reconciler's second look.
    */
   public Result undo(UUID numberId, String failedStep, SwitchboardException reason, boolean outcomeUnknown) {
-    Answer[] answer = new Answer[1];
-    ManagedNumber n = db.inTransaction(tx -> {
-      ManagedNumber current = numbers.find(tx, numberId).orElseThrow();
-      refund(tx, current);
-      // the client's answer is settled now: failed and refunded, whatever the clean-up still needs
+    Decision decision = db.inTransaction(tx -> {
+      ManagedNumber current = numbers.lock(tx, numberId).orElseThrow();
+      if (current.status() == NumberStatus.ACTIVE) {
+        // the activation committed although its commit reported an error: it stands
+        LOG.warn("provision.undo.found_active", "numberId", numberId, "failedStep", failedStep);
+        return new Decision(Answer.of(201, current.toJson()), null);
+      }
       Map<String, Object> details = new LinkedHashMap<>(reason.details());
       details.put("failedStep", current.failedStep().orElse(failedStep));
       details.put("refunded", true);
-      answer[0] = Answer.of(new SwitchboardException(reason.code(), reason.getMessage(), details));
-      keys.completeForNumber(tx, numberId, answer[0].status(), answer[0].body());
-      return numbers.find(tx, numberId).orElseThrow();
+      Answer answer = Answer.of(new SwitchboardException(reason.code(), reason.getMessage(), details));
+      if (current.status() != NumberStatus.PROVISIONING) {
+        // failed already (a second undo); any other status is not ours to undo
+        return new Decision(answer, current.status() == NumberStatus.FAILED ? current : null);
+      }
+      refund(tx, current);
+      numbers.markFailed(tx, numberId, failedStep, reason.getMessage());
+      // the client's answer is settled now: failed and refunded, whatever the clean-up still needs
+      keys.completeForNumber(tx, numberId, answer.status(), answer.body());
+      return new Decision(answer, numbers.find(tx, numberId).orElseThrow());
     });
-    ProviderCleanup.Result result = cleanup.cleanUp(n, outcomeUnknown);
-    if (!result.done()) {
-      db.inTransaction(tx -> {
-        numbers.recordFailure(tx, numberId, failedStep,
-            result.failure().map(Throwable::getMessage).orElse("clean-up pending"));
-        return null;
-      });
-      LOG.warn("provision.undo.pending", "numberId", numberId, "pendingSteps", result.pendingSteps());
-      return new Result(false, answer[0]);
+    if (decision.failed() == null) {
+      return new Result(false, decision.answer());
     }
-    db.inTransaction(tx -> {
-      numbers.recordFailure(tx, numberId, failedStep, reason.getMessage());
-      numbers.markFailed(tx, numberId);
-      return null;
-    });
-    LOG.info("provision.undone", "numberId", numberId, "failedStep", failedStep);
-    return new Result(true, answer[0]);
+    boolean done = cleanUp(decision.failed(), outcomeUnknown);
+    if (done) {
+      LOG.info("provision.undone", "numberId", numberId, "failedStep", failedStep);
+    }
+    return new Result(done, decision.answer());
   }
 
-  private void refund(java.sql.Connection tx, ManagedNumber n) throws java.sql.SQLException {
+  /**
+   * Cleans up a failed number at the providers, under the caller's lease (the reconciler's
+   * resumption of a pending clean-up). True when nothing is held any more.
+   */
+  boolean cleanUp(ManagedNumber n, boolean outcomeUnknown) {
+    ProviderCleanup.Result result = cleanup.cleanUp(n, outcomeUnknown);
+    db.inTransaction(tx -> {
+      if (result.done()) {
+        numbers.finishCleanup(tx, n.id());
+      } else {
+        numbers.recordFailure(tx, n.id(), n.failedStep().orElse("cleanup"),
+            result.failure().map(Throwable::getMessage).orElse("clean-up pending"));
+      }
+      return null;
+    });
+    if (!result.done()) {
+      LOG.warn("provision.cleanup.pending", "numberId", n.id(), "pendingSteps", result.pendingSteps());
+    }
+    return result.done();
+  }
+
+  private void refund(Connection tx, ManagedNumber n) throws SQLException {
     if (!n.charged() || n.refunded()) {
       return;
     }

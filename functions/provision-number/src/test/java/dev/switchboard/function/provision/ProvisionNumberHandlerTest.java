@@ -21,6 +21,8 @@ import dev.switchboard.numbers.ReconcileNumbers;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.testing.CommitDroppingProxy;
+import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.SimulatedCrash;
 import dev.switchboard.testing.fake.FakeTwilio;
@@ -338,15 +340,17 @@ class ProvisionNumberHandlerTest {
   }
 
   /**
-   * A call that got no answer may still land: the client is refunded at once, the record stays
-   * 'provisioning' and the reconciler's later look finds and releases whatever arrived.
+   * A call that got no answer may still land: the client is refunded at once, the record is
+   * 'failed' with its clean-up pending, and the reconciler's later look finds and releases
+   * whatever arrived.
    */
   private void assertRefundedNowAndUndoneByTheReconciler(APIGatewayV2HTTPResponse r, String failedStep) {
     JsonObject error = error(r, 502, "provider_error");
     assertEquals(failedStep, error.string("failedStep"));
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
     assertEquals(BALANCE, world.db.balance(ORG), "refunded at once");
-    assertEquals("provisioning", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
+    assertEquals("failed", world.db.row("SELECT status FROM managed_phone_numbers").get("status"),
+        "failed at once: it holds nothing while the reconciler finishes the clean-up");
     world.assertInvariant9();
 
     world.expireLeases();
@@ -428,7 +432,8 @@ class ProvisionNumberHandlerTest {
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
     assertEquals(BALANCE, world.db.balance(ORG), "refunded at once, even before the clean-up is done");
     assertEquals(1, world.twilio.heldNumbers().size(), "still held: Twilio refuses to release");
-    assertEquals("provisioning", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
+    assertEquals(Map.of("status", "failed", "cleanup_pending", true),
+        world.db.row("SELECT status, cleanup_pending FROM managed_phone_numbers"));
 
     world.twilio.heal();
     world.expireLeases();
@@ -436,6 +441,133 @@ class ProvisionNumberHandlerTest {
 
     assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), summary.toString());
     assertUndone();
+  }
+
+  // ------------------------------------------- a refunded failure holds nothing (issue 11)
+
+  private APIGatewayV2HTTPResponse postAs(UUID org, String direction, String key) {
+    APIGatewayV2HTTPEvent e = provisionEvent(body(direction), key);
+    e.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", org.toString());
+    return handler.handleRequest(e, null);
+  }
+
+  /** Org A's purchase fails with a 5xx (it may yet land): 502 refunded, the clean-up left to the reconciler. */
+  private String refundedFailureOfTheFirstOrg() {
+    world.twilio.failNext(FakeTwilio.BUY, Fault.status(500));
+    JsonObject error = error(postAs(ORG, "inbound", "first-try"), 502, "provider_error");
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    Map<String, Object> row = world.db.row("SELECT status, cleanup_pending, phone_number FROM managed_phone_numbers");
+    assertEquals("failed", row.get("status"), "failed at once: it holds nothing");
+    assertEquals(Boolean.TRUE, row.get("cleanup_pending"), "the Twilio look-up is still to come");
+    assertEquals(List.of(), dropdown());
+    return (String) row.get("phone_number");
+  }
+
+  @Test
+  void provision_anotherOrgInTheSameAreaCode_duringTheCleanupWindowOfARefunded502_buysAtOnce() {
+    String candidate = refundedFailureOfTheFirstOrg();
+    UUID other = world.db.organization("Other Clinic", BALANCE);
+
+    APIGatewayV2HTTPResponse r = postAs(other, "inbound", "other-org");
+
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    assertEquals(candidate, json(r).string("phoneNumber"), "Twilio offered the unbought candidate again");
+    world.expireLeases();
+    Map<String, Object> summary = reconciler().run(false, () -> true);
+    assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), summary.toString());
+    assertEquals(List.of(candidate), world.twilio.heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList());
+    assertEquals(1, world.vapi.numbers().size(), "the other org's number stays imported");
+    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(BALANCE, world.db.balance(ORG));
+    world.assertInvariant9();
+  }
+
+  @Test
+  void provision_theSameOrgRetryingWithANewKey_afterARefunded502_buys_andTheCleanupSparesTheNewNumber() {
+    String candidate = refundedFailureOfTheFirstOrg();
+
+    APIGatewayV2HTTPResponse r = postAs(ORG, "inbound", "second-try");
+
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    assertEquals(candidate, json(r).string("phoneNumber"), "the same candidate, now bought in the same subaccount");
+    world.expireLeases();
+    reconciler().run(false, () -> true);
+    assertEquals(List.of(candidate), world.twilio.heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList(),
+        "the failed attempt's clean-up did not release the new attempt's number");
+    assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi.numbers().stream().map(n -> n.id()).toList());
+    assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE));
+    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(1, dropdown().size());
+    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    world.assertInvariant9();
+  }
+
+  /** The number a search offers first right now. */
+  private String firstOffered() {
+    APIGatewayV2HTTPEvent search = EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json");
+    APIGatewayV2HTTPResponse r = handler.handleRequest(search, null);
+    assertEquals(200, r.getStatusCode(), r.getBody());
+    return (String) ((Map<?, ?>) json(r).list("numbers").get(0)).get("phoneNumber");
+  }
+
+  /** Another org's attempt, in flight, that has recorded {@code phoneNumber} as its candidate. */
+  private void anotherOrgIsBuying(String phoneNumber) {
+    UUID other = world.db.organization("Busy Clinic", BALANCE);
+    world.db.update("""
+        INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction, price_pence,
+                                           phone_number, lease_expires_at)
+        VALUES (?, 'US', 'local', 'inbound', 0, ?, now() + interval '5 minutes')""", other, phoneNumber);
+  }
+
+  @Test
+  void provision_aCandidateAnotherRecordHolds_isTaken_andTheNextOneIsBought() {
+    String held = firstOffered();
+    anotherOrgIsBuying(held);
+
+    APIGatewayV2HTTPResponse r = post(body("inbound"));
+
+    assertEquals(201, r.getStatusCode(), r.getBody());
+    assertFalse(held.equals(json(r).string("phoneNumber")), r.getBody());
+  }
+
+  @Test
+  void provision_whenEveryCandidateIsHeldByAnotherRecord_is409NoNumbersAvailable_refunded() {
+    world.twilio.pinAvailable("US", "Local", "+14155550123");
+    anotherOrgIsBuying("+14155550123");
+
+    JsonObject error = error(post(body("inbound")), 409, "no_numbers_available");
+
+    assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
+    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(0, world.twilio.successCount(FakeTwilio.BUY));
+    world.assertInvariant9();
+  }
+
+  @Test
+  void provision_whenTheConnectionDropsRightAfterTheFinalCommitReachedTheServer_theNumberStaysLive() {
+    // the activation's COMMIT reaches PostgreSQL, which commits; the answer is lost on the way back
+    try (CommitDroppingProxy proxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port())) {
+      Map<String, String> env = new HashMap<>(world.settings());
+      env.put("DATABASE_URL", proxy.jdbcUrl(world.db.jdbcUrl()));
+      handler = new ProvisionNumberHandler(Settings.of(env), step -> {
+        if (step.equals("vapi_import")) {
+          proxy.dropAfterNextCommit();
+        }
+      });
+
+      APIGatewayV2HTTPResponse r = post(body("inbound"));
+
+      assertTrue(proxy.fired(), "the commit was never dropped");
+      assertEquals(201, r.getStatusCode(), r.getBody());
+      assertEquals("active", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
+      assertEquals(1, world.twilio.heldNumbers().size(), "still bought");
+      assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE));
+      assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi.numbers().stream().map(n -> n.id()).toList());
+      assertEquals(1, dropdown().size(), "listed");
+      assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged once, not refunded");
+      assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+      world.assertInvariant9();
+    }
   }
 
   // ---------------------------------------------------------- crash between steps
