@@ -193,6 +193,28 @@ class DatabaseRulesTest {
   }
 
   @Test
+  void ledger_oneMultiRowInsert_cannotTakeTheWalletBelowZero() {
+    // every row of one statement would read the same balance: 5000 - 3000 and 5000 - 4000
+    SQLException e = assertThrows(SQLException.class, () -> db.inTransaction(
+        "INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,"
+            + " balance_after_pence) VALUES ('" + org + "', 'number_purchase', 'debit', 3000, 0, 0),"
+            + " ('" + org + "', 'number_purchase', 'debit', 4000, 0, 0)"));
+    assertEquals("23514", e.getSQLState());
+    assertEquals(5000, db.balance(org));
+    assertEquals(db.ledgerSum(org), db.balance(org));
+  }
+
+  @Test
+  void ledger_oneInsertSelectOfTwoCredits_isRefused_ratherThanLosingOne() {
+    SQLException e = assertThrows(SQLException.class, () -> db.inTransaction(
+        "INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,"
+            + " balance_after_pence) SELECT '" + org + "', 'adjustment', 'credit', a, 0, 0"
+            + " FROM (VALUES (100), (200)) AS v(a)"));
+    assertEquals("23514", e.getSQLState());
+    assertEquals(5000, db.balance(org));
+  }
+
+  @Test
   void ledger_aDuplicateSkippedByOnConflict_movesNoMoney() throws SQLException {
     String post = "INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,"
         + " balance_after_pence, idempotency_key) VALUES ('" + org + "', 'topup', 'credit', 700, 0, 0, 'once')"
