@@ -6,6 +6,7 @@ import dev.switchboard.domain.E164Number;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
+import dev.switchboard.log.Log;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderSettings;
 import dev.switchboard.providers.ProviderUnavailable;
@@ -47,6 +48,7 @@ import java.util.concurrent.TimeoutException;
 public final class VapiVoicePlatform implements VoicePlatform {
   public static final String DEFAULT_BASE_URL = "https://api.vapi.ai";
   static final String PROVIDER = "vapi";
+  private static final Log LOG = Log.of(VapiVoicePlatform.class);
 
   /** Vapi's default page size; its maximum is 1000. */
   static final int PAGE_SIZE = 100;
@@ -144,13 +146,23 @@ public final class VapiVoicePlatform implements VoicePlatform {
       List<JsonObject> page = answer.array(operation);
       int added = 0;
       for (JsonObject item : page) {
-        ImportedNumber number = imported(item, operation, answer);
         Instant createdAt = createdAt(item, operation, answer);
         cursor = cursor == null || createdAt.isBefore(cursor) ? createdAt : cursor;
-        if (seen.add(number.id())) {
-          all.add(number);
-          added++;
+        String id = item.optString("id").orElseThrow(() -> unreadable(operation, answer,
+            new JsonException("missing \"id\"", "id")));
+        if (!seen.add(id)) {
+          continue;
         }
+        added++;
+        // a number Vapi holds that is not an E.164 phone number (a SIP URI, a number of another
+        // provider) is none of ours: skip it, so one such item cannot block every look-up
+        Optional<E164Number> number = e164(item);
+        if (number.isEmpty()) {
+          LOG.info("vapi.number.skipped", "operation", operation, "vapiPhoneId", id,
+              "reason", "no E.164 number");
+          continue;
+        }
+        all.add(new ImportedNumber(id, number.get(), item.optString("credentialId").orElse(null)));
       }
       if (page.size() < PAGE_SIZE || added == 0) {
         return all;
@@ -238,6 +250,14 @@ public final class VapiVoicePlatform implements VoicePlatform {
       return new ImportedNumber(json.string("id"), number, json.optString("credentialId").orElse(null));
     } catch (JsonException e) {
       throw unreadable(operation, answer, e);
+    }
+  }
+
+  private static Optional<E164Number> e164(JsonObject item) {
+    try {
+      return item.optString("number").flatMap(E164Number::parse);
+    } catch (JsonException e) {
+      return Optional.empty(); // "number" of another shape
     }
   }
 

@@ -129,6 +129,18 @@ class VapiVoicePlatformTest {
   }
 
   @Test
+  void listNumbers_skipsASipNumber_soALookUpBehindItStillWorks() {
+    vapi.plant("+14155550101", SUBACCOUNT);
+    vapi.plantSip("sip:front-desk@sip.vapi.ai");
+    ImportedNumber imported = platform.importTwilioNumber(anImport(NUMBER));
+
+    List<ImportedNumber> listed = platform.listNumbers();
+
+    assertEquals(2, listed.size(), listed.toString());
+    assertEquals(Optional.of(imported), platform.findByNumber(NUMBER));
+  }
+
+  @Test
   void findByNumber_findsTheOldestNumberBeyondTheFirstPage() {
     FakeVapiNumber oldest = vapi.plant("+442071838750", SUBACCOUNT);
     for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 5; i++) {

@@ -80,6 +80,11 @@ public final class FakeVapi extends FakeHttpServer {
     return store(e164, twilioAccountSid, null, "planted by a test", null);
   }
 
+  /** Adds a free Vapi SIP number ({@code sip:…@sip.vapi.ai}): listed with a sipUri and no "number". */
+  public synchronized FakeVapiNumber plantSip(String sipUri) {
+    return store(sipUri, null, null, "SIP number planted by a test", null);
+  }
+
   public synchronized String orgId() {
     return orgId;
   }

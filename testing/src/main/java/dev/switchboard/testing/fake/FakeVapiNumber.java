@@ -18,14 +18,20 @@ public record FakeVapiNumber(String id, String orgId, String number, String twil
   static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  /** The phone-number object as Vapi answers it (provider "twilio"). */
+  /** The phone-number object as Vapi answers it (provider "twilio", or "vapi" for a SIP URI). */
   Map<String, Object> toJson(String twilioAuthToken) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("id", id);
     json.put("orgId", orgId);
-    json.put("provider", "twilio");
-    json.put("number", number);
-    json.put("twilioAccountSid", twilioAccountSid);
+    if (number.startsWith("sip:")) {
+      // a free Vapi SIP number: provider "vapi", a sipUri and no E.164 "number"
+      json.put("provider", "vapi");
+      json.put("sipUri", number);
+    } else {
+      json.put("provider", "twilio");
+      json.put("number", number);
+      json.put("twilioAccountSid", twilioAccountSid);
+    }
     if (twilioAuthToken != null) {
       json.put("twilioAuthToken", twilioAuthToken); // Vapi's documented schema carries it
     }
