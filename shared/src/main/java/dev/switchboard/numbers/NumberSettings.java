@@ -13,9 +13,12 @@ import java.time.Duration;
  * search and purchase go through: SEARCH_LIMIT_PER_MINUTE searches (default 30) and
  * FAILED_PROVISIONING_LIMIT_PER_HOUR failed, refunded provisioning attempts (default 5; each
  * one called Twilio, and a refund lets the tenant try again at once). 0 turns a limit off.
+ *
+ * <p>The reconciler's orphan sweep lists the numbers of RECONCILE_SUBACCOUNTS_PER_RUN
+ * subaccounts (default 200) per run, going on where the previous run stopped.
  */
 public record NumberSettings(Pence price, Duration lease, int reconcileBatch, RateLimit searches,
-                             RateLimit failedAttempts) {
+                             RateLimit failedAttempts, int subaccountsPerSweep) {
   public static final long DEFAULT_SEARCHES_PER_MINUTE = 30;
   public static final long DEFAULT_FAILED_ATTEMPTS_PER_HOUR = 5;
 
@@ -26,7 +29,8 @@ public record NumberSettings(Pence price, Duration lease, int reconcileBatch, Ra
         (int) settings.requireLong("RECONCILE_BATCH_SIZE", 25),
         limit(settings, "SEARCH_LIMIT_PER_MINUTE", "search", DEFAULT_SEARCHES_PER_MINUTE, Duration.ofMinutes(1)),
         limit(settings, "FAILED_PROVISIONING_LIMIT_PER_HOUR", "failed_provisioning", DEFAULT_FAILED_ATTEMPTS_PER_HOUR,
-            Duration.ofHours(1)));
+            Duration.ofHours(1)),
+        (int) settings.requireLong("RECONCILE_SUBACCOUNTS_PER_RUN", 200));
   }
 
   private static RateLimit limit(Settings settings, String name, String action, long fallback, Duration window) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -25,7 +26,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class ReconcileNumbers {
   private static final Log LOG = Log.of(ReconcileNumbers.class);
-  private static final int SUBACCOUNTS_PER_RUN = 200;
 
   private final Database db;
   private final Telephony telephony;
@@ -102,7 +102,7 @@ public final class ReconcileNumbers {
       db.inTransaction(keys::purgeExpired);
     }
 
-    List<Map<String, Object>> orphans = timeLeft.getAsBoolean() ? findOrphans(errors) : List.of();
+    List<Map<String, Object>> orphans = timeLeft.getAsBoolean() ? findOrphans(errors, dryRun) : List.of();
     for (Map<String, Object> orphan : orphans) {
       LOG.warn("reconcile.orphan", "provider", orphan.get("provider"), "sid", orphan.get("sid"),
           "phoneNumber", orphan.get("phoneNumber"));
@@ -116,12 +116,29 @@ public final class ReconcileNumbers {
         "errors", errors);
   }
 
-  /** Numbers the providers hold that no record accounts for. */
-  private List<Map<String, Object>> findOrphans(List<Map<String, Object>> errors) {
+  /**
+   * Numbers the providers hold that no record accounts for: at Vapi all of them; at Twilio, the
+   * numbers of one page of subaccounts, after the page the previous run checked (a dry run
+   * checks the same page and leaves the cursor), so successive runs cover every subaccount.
+   */
+  private List<Map<String, Object>> findOrphans(List<Map<String, Object>> errors, boolean dryRun) {
     Set<String> accounted = new HashSet<>(db.inTransaction(numbers::accountedProviderIds));
     accounted.addAll(db.inTransaction(credentials::vapiPhoneIds));
     List<Map<String, Object>> orphans = new ArrayList<>();
-    for (StoredSubaccount s : db.inTransaction(tx -> subaccounts.all(tx, SUBACCOUNTS_PER_RUN))) {
+    int pageSize = settings.subaccountsPerSweep();
+    List<StoredSubaccount> page = db.inTransaction(tx -> {
+      List<StoredSubaccount> after = subaccounts.page(tx, subaccounts.sweepCursor(tx), pageSize);
+      return after.isEmpty() ? subaccounts.page(tx, Optional.empty(), pageSize) : after;
+    });
+    if (!dryRun) {
+      // a short page reached the end: the next run starts over at the first subaccount
+      Optional<UUID> next = page.size() < pageSize ? Optional.empty() : Optional.of(page.get(page.size() - 1).id());
+      db.inTransaction(tx -> {
+        subaccounts.saveSweepCursor(tx, next);
+        return null;
+      });
+    }
+    for (StoredSubaccount s : page) {
       try {
         for (Telephony.OwnedNumber owned : telephony.listOwned(s.accountSid())) {
           if (!accounted.contains(owned.sid()) && !accounted.contains(owned.phoneNumber().value())) {

@@ -13,6 +13,7 @@ import java.util.UUID;
 
 /** The SQL of twilio_subaccounts and their regulatory addresses. Tokens are stored encrypted. */
 public final class Subaccounts {
+  private static final String SWEEP_CURSOR = "orphan_sweep";
 
   /** An org's subaccount as stored; the token stays encrypted until it is needed. */
   public record StoredSubaccount(UUID id, OrgId orgId, String accountSid, String encryptedToken, String status) {
@@ -71,13 +72,16 @@ public final class Subaccounts {
   }
 
   /** Every subaccount, for the reconciler's orphan check. */
-  public List<StoredSubaccount> all(Connection tx, int limit) throws SQLException {
+  /** Active subaccounts after {@code afterId} (from the first when empty), in id order: one page of the orphan sweep. */
+  public List<StoredSubaccount> page(Connection tx, Optional<UUID> afterId, int limit) throws SQLException {
     List<StoredSubaccount> out = new ArrayList<>();
     try (PreparedStatement ps = tx.prepareStatement("""
         SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts
-         WHERE status = 'active' ORDER BY created_at LIMIT ?
+         WHERE status = 'active' AND (?::uuid IS NULL OR id > ?::uuid) ORDER BY id LIMIT ?
         """)) {
-      ps.setInt(1, limit);
+      ps.setObject(1, afterId.orElse(null));
+      ps.setObject(2, afterId.orElse(null));
+      ps.setInt(3, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(map(rs));
@@ -86,6 +90,26 @@ public final class Subaccounts {
     }
     return out;
   }
+
+  /** Where the orphan sweep stopped: the last subaccount it checked; empty to start from the first. */
+  public Optional<UUID> sweepCursor(Connection tx) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement(
+        "SELECT after_id FROM reconcile_cursors WHERE name = '" + SWEEP_CURSOR + "'");
+         ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.ofNullable(rs.getObject(1, UUID.class)) : Optional.empty();
+    }
+  }
+
+  public void saveSweepCursor(Connection tx, Optional<UUID> afterId) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        INSERT INTO reconcile_cursors (name, after_id) VALUES ('%s', ?)
+        ON CONFLICT (name) DO UPDATE SET after_id = EXCLUDED.after_id, updated_at = now()
+        """.formatted(SWEEP_CURSOR))) {
+      ps.setObject(1, afterId.orElse(null));
+      ps.executeUpdate();
+    }
+  }
+
 
   /**
    * Subaccounts whose token is not yet under the newest key and format ({@code current} is the

@@ -150,6 +150,33 @@ class ReconcileHandlerTest {
   }
 
   @Test
+  void reconcile_orphanSweep_coversEverySubaccountOverSuccessiveRuns_beyondOnePage() throws IOException {
+    // one page is 200 subaccounts; the orphan sits in the newest of 201
+    int total = 201;
+    String newest = null;
+    for (int i = 0; i < total; i++) {
+      UUID owner = world.db.organization("Org " + i, 0);
+      FakeTwilio.Account account = world.twilio.plantSubaccount("Org " + i);
+      world.db.update("""
+          INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name, created_at)
+          VALUES (?, ?, '000000000000000000000000:00000000000000000000000000000000:00', ?,
+                  now() + ? * interval '1 second')""", owner, account.sid(), "Org " + i, i);
+      newest = account.sid();
+    }
+    world.twilio.plantNumber(newest, "+14155550777");
+
+    java.util.Set<String> reported = new java.util.HashSet<>();
+    for (int run = 0; run < 2; run++) {
+      for (Object o : runScheduled().list("orphans")) {
+        reported.add(String.valueOf(((Map<?, ?>) o).get("accountSid")));
+      }
+    }
+
+    assertEquals(java.util.Set.of(newest), reported, "the orphan of the 201st subaccount is found by the second run");
+    assertEquals(total, world.twilio.count(FakeTwilio.LIST_NUMBERS), "each subaccount listed once over the two runs");
+  }
+
+  @Test
   void reconcile_dryRun_reportsButChangesNothing() throws IOException {
     UUID id = stuckRelease();
     world.expireLeases();
