@@ -71,7 +71,7 @@ final class RefundDebits {
     }
     Pence shortfall = debitNewlyRefunded(tx, credit, paymentIntent, refund.get().chargeId(),
         refund.get().amountRefunded(), refund.get().eventId());
-    events.markAppliedLate(tx, refund.get().eventId(), credit.orgId());
+    events.markRefundsAppliedLate(tx, paymentIntent, apiVersion, credit.orgId());
     return shortfall;
   }
 

@@ -100,15 +100,24 @@ public final class StripeWebhookEvents {
     }
   }
 
-  /** A refund recorded before its top-up was credited has now been applied with the credit. */
-  public void markAppliedLate(Connection tx, String eventId, OrgId orgId) throws SQLException {
+  /**
+   * The refunds recorded before this PaymentIntent's top-up was credited have now been applied
+   * with the credit: every one of them, since the largest (cumulative) total settled them all.
+   */
+  public void markRefundsAppliedLate(Connection tx, String paymentIntentId, String apiVersion, OrgId orgId)
+      throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
         UPDATE stripe_webhook_events
            SET status = 'processed', org_id = ?, ignored_reason = NULL, processed_at = now()
-         WHERE event_id = ? AND status = 'ignored'
+         WHERE event_type = 'charge.refunded' AND status = 'ignored'
+           AND ignored_reason LIKE 'no_credited_top_up:%'
+           AND payload #>> '{data,object,payment_intent}' = ?
+           AND api_version = ?
+           AND payload #>> '{data,object,currency}' = 'gbp'
         """)) {
       ps.setObject(1, orgId.value());
-      ps.setString(2, eventId);
+      ps.setString(2, paymentIntentId);
+      ps.setString(3, apiVersion);
       ps.executeUpdate();
     }
   }

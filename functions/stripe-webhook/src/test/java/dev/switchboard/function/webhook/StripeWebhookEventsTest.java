@@ -193,6 +193,23 @@ class StripeWebhookEventsTest {
   }
 
   @Test
+  void severalRefunds_deliveredBeforeTheTopUpWasCredited_areAllMarkedProcessedWhenTheCreditLands() {
+    // two partial refunds: amount_refunded is cumulative, so the second (3000) covers the first (1000)
+    String first = StripeEvents.id("evt");
+    String second = StripeEvents.id("evt");
+    f.send(f.delivery(f.stripe.chargeRefunded(first, topUp, 1000)), 200);
+    f.send(f.delivery(f.stripe.chargeRefunded(second, topUp, 3000)), 200);
+
+    f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
+
+    f.assertWallet(org, 2000);
+    assertEquals("processed", f.eventRow(first).get("status"), "settled by the credit, not ignored");
+    assertEquals("processed", f.eventRow(second).get("status"));
+    assertEquals(0, f.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'ignored'"),
+        "nothing counted for the ignored-events alarm");
+  }
+
+  @Test
   void refundAndCredit_arrivingTogether_alwaysEndAtTheRefundedBalance() throws Exception {
     for (int round = 0; round < 10; round++) {
       TopUp payment = StripeEvents.topUp(org, 5000);
