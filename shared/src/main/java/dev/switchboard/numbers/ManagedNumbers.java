@@ -334,6 +334,20 @@ public final class ManagedNumbers {
         """, n.orgId().value(), n.id(), n.vapiPhoneId().orElse(null));
   }
 
+  /**
+   * The fallback caller id: an outbound agent left without one (its outbound number released)
+   * gets the org's active inbound number, as an inbound number fills it where empty.
+   */
+  public void fillCallerIdFromInbound(Connection tx, OrgId orgId) throws SQLException {
+    update(tx, """
+        UPDATE agents a SET vapi_phone_number_id = m.vapi_phone_id, linked_phone_number_id = m.id, updated_at = now()
+          FROM (SELECT id, vapi_phone_id FROM managed_phone_numbers
+                 WHERE org_id = ? AND routing_direction = 'inbound' AND status = 'active'
+                 ORDER BY provisioned_at LIMIT 1) m
+         WHERE a.org_id = ? AND a.role = 'outbound' AND a.vapi_phone_number_id IS NULL
+        """, orgId.value(), orgId.value());
+  }
+
   /** The inbound agent's Vapi assistant, which answers calls to a new inbound number. */
   public Optional<String> inboundAssistant(Connection tx, OrgId orgId) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""

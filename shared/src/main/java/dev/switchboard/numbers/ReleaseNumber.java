@@ -18,7 +18,8 @@ import java.util.UUID;
  * DELETE /phone-numbers/{id}: the six steps of the seed, in a form that survives any failure.
  * <ol>
  *   <li>One transaction: 'releasing'; delete the inbound mapping, this number's (and only this
- *       number's) org_credentials row, and unlink its agents. It leaves the dropdown at once.</li>
+ *       number's) org_credentials row, and unlink its agents (an outbound agent left without a
+ *       caller id falls back to the org's active inbound number). It leaves the dropdown at once.</li>
  *   <li>Release from Vapi, then from Twilio; each step recorded; a 404 means already done.</li>
  *   <li>'released' with released_at.</li>
  * </ol>
@@ -56,6 +57,7 @@ public final class ReleaseNumber {
           numbers.deleteMapping(tx, n.id());
           credentials.deleteManaged(tx, n.id());
           numbers.unlinkAgents(tx, n);
+          numbers.fillCallerIdFromInbound(tx, orgId);
           LOG.info("release.started", "numberId", n.id(), "orgId", orgId);
           return new Claim(numbers.find(tx, n.id()).orElseThrow(), true);
         case RELEASING:

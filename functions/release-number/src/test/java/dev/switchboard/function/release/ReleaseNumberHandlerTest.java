@@ -152,7 +152,18 @@ class ReleaseNumberHandlerTest {
   }
 
   @Test
-  void release_outbound_unlinksTheOutboundAgent() {
+  void release_outbound_fallsBackToTheActiveInboundNumberAsTheOutboundAgentsCallerId() {
+    assertEquals(200, delete(outbound).getStatusCode());
+    var agent = world.db.row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
+    var inboundRow = world.db.row("SELECT vapi_phone_id FROM managed_phone_numbers WHERE id = ?", inbound);
+    assertEquals(inboundRow.get("vapi_phone_id"), agent.get("vapi_phone_number_id"), "DESIGN's fallback caller id");
+    assertEquals(inbound, agent.get("linked_phone_number_id"));
+    world.assertInvariant9();
+  }
+
+  @Test
+  void release_outbound_withNoActiveInboundNumber_unlinksTheOutboundAgent() {
+    assertEquals(200, delete(inbound).getStatusCode());
     assertEquals(200, delete(outbound).getStatusCode());
     var agent = world.db.row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
     assertNull(agent.get("vapi_phone_number_id"));
