@@ -160,6 +160,42 @@ class FaultMatrixTest {
   /** row label → column → "pass" / "FAIL"; "n/a" where the fault cannot happen at that step. */
   private final Map<String, Map<FaultKind, String>> matrix = new LinkedHashMap<>();
 
+  /**
+   * The two columns of issue 11, asked of every fault cell of a provisioning row: what another
+   * tenant and the same tenant with a new key get during the failed attempt's clean-up window.
+   */
+  enum FollowUp {
+    OTHER_TENANT("other org"),
+    NEW_KEY("new key");
+
+    final String label;
+
+    FollowUp(String label) {
+      this.label = label;
+    }
+  }
+
+  /** row label → follow-up → per fault cell: "pass", or "n/a" (the first attempt succeeded: no refund to retry after). */
+  private final Map<String, Map<FollowUp, Map<FaultKind, String>>> followUps = new LinkedHashMap<>();
+
+  private void followUp(Injection injection, FollowUp column, String result) {
+    followUps.computeIfAbsent(injection.step.label(), s -> new EnumMap<>(FollowUp.class))
+        .computeIfAbsent(column, c -> new EnumMap<>(FaultKind.class)).put(injection.kind, result);
+  }
+
+  /** A row's follow-up column: "pass" when every fault cell of the row passed it. */
+  private String followUpCell(String row, FollowUp column, Map<FaultKind, String> faults) {
+    if (!followUps.containsKey(row) && PROVISIONING.stream().noneMatch(s -> s.label().equals(row))) {
+      return "n/a";
+    }
+    Map<FaultKind, String> results = followUps.getOrDefault(row, Map.of()).getOrDefault(column, Map.of());
+    long cells = faults.values().stream().filter(v -> !v.equals("n/a")).count();
+    long passed = results.values().stream().filter(v -> v.equals("pass")).count();
+    long notApplicable = results.values().stream().filter(v -> v.equals("n/a")).count();
+    String tally = passed + "/" + (cells - notApplicable);
+    return (passed + notApplicable == cells ? "pass " : "FAIL ") + tally;
+  }
+
   @TestFactory
   Stream<DynamicTest> provisioning() {
     return cells(PROVISIONING, this::provisionUnder);
@@ -192,7 +228,12 @@ class FaultMatrixTest {
 
   // ------------------------------------------------------------------ the flows
 
-  /** POST /phone-numbers with an Idempotency-Key; the client retries with the same key. */
+  /**
+   * POST /phone-numbers with an Idempotency-Key; the client retries with the same key. Then,
+   * during the clean-up window (before the reconcile run), the two follow-ups of issue 11:
+   * another tenant buys in the same area code, and the same tenant, told its attempt failed
+   * and was refunded, retries with a new key. Both must get a number.
+   */
   private void provisionUnder(Rig rig, Injection injection) {
     UUID org = rig.eventOrg();
     String key = "matrix-" + UUID.randomUUID();
@@ -215,22 +256,38 @@ class FaultMatrixTest {
     if (!first.crashed()) {
       assertEquals(first.status(), last.status(), "a retry with the same key answers as the first did");
     }
+    boolean refunded = last.status() != 201;
+    if (refunded) {
+      assertEquals(Boolean.TRUE, last.json().object("error").optBoolean("refunded").orElse(false), last.body());
+    }
+
+    // during the clean-up window: nothing of the failed attempt may stand in anyone's way
+    UUID other = rig.otherOrg("Other Clinic");
+    Answer otherTenant = Answer.of(() -> rig.provisioning(SagaHooks.NONE)
+        .handleRequest(Rig.provisionEvent(other, "inbound", "other-" + key), null));
+    assertEquals(201, otherTenant.status(), "another tenant, same area code: " + otherTenant.body());
+    followUp(injection, FollowUp.OTHER_TENANT, "pass");
+    Answer newKey = Answer.of(() -> rig.provisioning(SagaHooks.NONE)
+        .handleRequest(Rig.provisionEvent(org, "inbound", "new-" + key), null));
+    if (refunded) {
+      assertEquals(201, newKey.status(), "the same tenant with a new key after a refunded 502: " + newKey.body());
+      followUp(injection, FollowUp.NEW_KEY, "pass");
+    } else {
+      assertTrue(newKey.isError(409, "number_exists"), "its first number is live: " + newKey.body());
+      followUp(injection, FollowUp.NEW_KEY, "n/a");
+    }
 
     rig.world.expireLeases();
     rig.reconcile();
     Invariants.assertSettled(rig.world);
 
-    long active = rig.world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status = 'active'");
-    if (last.status() == 201) {
-      assertEquals(1, active);
-      assertEquals(last.json().string("id"),
-          rig.world.db.row("SELECT id::text FROM managed_phone_numbers WHERE status = 'active'").get("id"));
-    } else {
-      assertEquals(Boolean.TRUE, last.json().object("error").optBoolean("refunded").orElse(false), last.body());
-      assertEquals(0, active);
-    }
-    assertEquals(Rig.OPENING_BALANCE - active * Rig.PRICE, rig.world.db.balance(org),
-        "charged exactly for the live numbers");
+    String active = "SELECT id::text AS id FROM managed_phone_numbers WHERE status = 'active' AND org_id = ?";
+    assertEquals(1, rig.world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status = 'active' AND org_id = ?",
+        org), "one live number: the first attempt's, or the new key's");
+    assertEquals((refunded ? newKey : last).json().string("id"), rig.world.db.row(active, org).get("id"));
+    assertEquals(otherTenant.json().string("id"), rig.world.db.row(active, other).get("id"));
+    assertEquals(Rig.OPENING_BALANCE - Rig.PRICE, rig.world.db.balance(org), "charged exactly for the live number");
+    assertEquals(Rig.OPENING_BALANCE - Rig.PRICE, rig.world.db.balance(other));
   }
 
   /** DELETE /phone-numbers/{id} of the inbound number while an outbound one stays. */
@@ -559,6 +616,9 @@ class FaultMatrixTest {
     for (FaultKind kind : FaultKind.values()) {
       out.append(String.format("%-11s", kind.label));
     }
+    for (FollowUp column : FollowUp.values()) {
+      out.append(String.format("%-13s", column.label));
+    }
     out.append('\n');
     int cells = 0;
     int passed = 0;
@@ -570,8 +630,13 @@ class FaultMatrixTest {
         passed += cell.equals("pass") ? 1 : 0;
         out.append(String.format("%-11s", cell));
       }
+      for (FollowUp column : FollowUp.values()) {
+        out.append(String.format("%-13s", followUpCell(row.getKey(), column, row.getValue())));
+      }
       out.append('\n');
     }
+    out.append("other org: another tenant provisions in the same area code during the clean-up window;\n"
+        + "new key: the same tenant retries with a new key after a refunded 502 (cells that answered 201 do not count)\n");
     out.append(String.format("%d steps × %d faults: %d cells run, %d passed%n", matrix.size(),
         FaultKind.values().length, cells, passed));
     System.out.println(out);
