@@ -151,29 +151,32 @@ class ReconcileHandlerTest {
 
   @Test
   void reconcile_orphanSweep_coversEverySubaccountOverSuccessiveRuns_beyondOnePage() throws IOException {
-    // one page is 200 subaccounts; the orphan sits in the newest of 201
-    int total = 201;
-    String newest = null;
-    for (int i = 0; i < total; i++) {
+    // pages of 2 subaccounts; the orphan sits in the last of 5, on the third page
+    java.util.Map<String, String> env = new java.util.HashMap<>(world.settings());
+    env.put("RECONCILE_SUBACCOUNTS_PER_RUN", "2");
+    settings = Settings.of(env);
+    List<String> sids = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
       UUID owner = world.db.organization("Org " + i, 0);
       FakeTwilio.Account account = world.twilio.plantSubaccount("Org " + i);
       world.db.update("""
-          INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name, created_at)
-          VALUES (?, ?, '000000000000000000000000:00000000000000000000000000000000:00', ?,
-                  now() + ? * interval '1 second')""", owner, account.sid(), "Org " + i, i);
-      newest = account.sid();
+          INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name)
+          VALUES (?, ?, '000000000000000000000000:00000000000000000000000000000000:00', ?)""",
+          owner, account.sid(), "Org " + i);
     }
-    world.twilio.plantNumber(newest, "+14155550777");
+    String last = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts ORDER BY id DESC LIMIT 1")
+        .get("account_sid");
+    world.twilio.plantNumber(last, "+14155550777");
 
-    java.util.Set<String> reported = new java.util.HashSet<>();
-    for (int run = 0; run < 2; run++) {
-      for (Object o : runScheduled().list("orphans")) {
-        reported.add(String.valueOf(((Map<?, ?>) o).get("accountSid")));
+    List<Integer> foundInRun = new java.util.ArrayList<>();
+    for (int run = 1; run <= 4; run++) {
+      if (!runScheduled().list("orphans").isEmpty()) {
+        foundInRun.add(run);
       }
     }
 
-    assertEquals(java.util.Set.of(newest), reported, "the orphan of the 201st subaccount is found by the second run");
-    assertEquals(total, world.twilio.count(FakeTwilio.LIST_NUMBERS), "each subaccount listed once over the two runs");
+    assertEquals(List.of(3), foundInRun, "the third page holds it; the fourth run starts over at the first page");
+    assertEquals(2 + 2 + 1 + 2, world.twilio.count(FakeTwilio.LIST_NUMBERS), "one page per run, in turn");
   }
 
   @Test
