@@ -169,6 +169,22 @@ class DatabaseRulesTest {
   }
 
   @Test
+  void aFailedNumber_mustBeRefunded_andKeepsItsProviderCleanUpPendingUntilReleased() throws SQLException {
+    SQLException unrefunded = assertThrows(SQLException.class, () -> db.inTransaction(
+        "INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction, price_pence,"
+            + " status, charged_at) VALUES ('" + org + "', 'US', 'local', 'inbound', 1000, 'failed', now())"));
+    assertEquals("23514", unrefunded.getSQLState());
+
+    // a candidate whose purchase got no answer: failed and free, but the Twilio look-up is owed
+    db.inTransaction("INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction,"
+        + " price_pence, status, charged_at, refunded_at, phone_number) VALUES ('" + org
+        + "', 'US', 'local', 'inbound', 1000, 'failed', now(), now(), '+14155550100')");
+    assertEquals(1, db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    db.inTransaction("UPDATE managed_phone_numbers SET vapi_released_at = now(), twilio_released_at = now()");
+    assertEquals(0, db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+  }
+
+  @Test
   void wallet_cannotGoNegative_throughTheLedgerOrDirectly() {
     SQLException viaLedger = assertThrows(SQLException.class, () -> db.inTransaction(
         "INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,"
