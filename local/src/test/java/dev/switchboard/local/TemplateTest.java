@@ -185,8 +185,8 @@ class TemplateTest {
     for (Map.Entry<String, Map<String, Object>> f : functions().entrySet()) {
       String policies = String.valueOf(properties(f.getValue()).get("Policies"));
       if (f.getKey().equals("StripeWebhookEndpointFunction")) {
-        assertTrue(policies.contains("Action=secretsmanager:PutSecretValue, Resource={Ref=StripeWebhookSigningSecret}"),
-            policies);
+        assertTrue(policies.contains("Action=[secretsmanager:GetSecretValue, secretsmanager:PutSecretValue], "
+            + "Resource={Ref=StripeWebhookSigningSecret}"), policies);
       } else {
         assertFalse(policies.contains("PutSecretValue"), f.getKey() + " may not write secrets");
       }

@@ -12,6 +12,7 @@ import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.ProviderWorld;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.testing.fake.FakeHttpServer;
+import dev.switchboard.stripe.WebhookSecrets;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.FakeStripeEndpoint;
@@ -142,10 +143,11 @@ class FaultMatrixTest {
       // dies after Stripe made the endpoint, before its secret is stored
       new Step("registration", "create endpoint", r -> r.stripe, FakeStripe.CREATE_ENDPOINT, null, null, null,
           "stripe.webhook_endpoint.created"),
-      new Step("registration", "store secret (Secrets Mgr)", r -> r.resources().secretsManager,
-          FakeSecretsManager.ROUTE, null, null, null, "stripe.webhook_endpoint.secret_stored"),
       new Step("registration", "delete replaced endpoint", r -> r.stripe, FakeStripe.DELETE_ENDPOINT, null, null,
-          null, "stripe.webhook_endpoint.replaced"));
+          null, "stripe.webhook_endpoint.replaced"),
+      // written last, once the endpoint set is final (read first, to keep the replaced key)
+      new Step("registration", "store secret (Secrets Mgr)", r -> r.resources().secretsManager,
+          FakeSecretsManager.ROUTE, null, null, null, "stripe.webhook_endpoint.secret_stored"));
 
   static final List<Step> REGISTRATION_UPDATE = List.of(
       new Step("registration", "retrieve endpoint (update)", r -> r.stripe, FakeStripe.GET_ENDPOINT, null, null,
@@ -422,7 +424,8 @@ class FaultMatrixTest {
   private static void assertServedByOneEndpoint(Rig rig, CustomResources cfn, String url, String physicalId,
                                                 List<String> answers) {
     assertEquals(List.of(physicalId), endpointsFor(rig, url));
-    assertEquals(rig.stripe.secretOf(physicalId), cfn.secretsManager.value(cfn.secretArn),
+    assertEquals(rig.stripe.secretOf(physicalId),
+        cfn.secretsManager.value(cfn.secretArn).map(v -> WebhookSecrets.parse(v).current()),
         "the stored secret verifies the serving endpoint's events");
     assertTrue(answers.stream().noneMatch(a -> a.contains("whsec_")), "a signing secret reached CloudFormation");
   }

@@ -16,12 +16,14 @@ import java.util.Optional;
  *
  * <p>When the registrar replaces the endpoint, deliveries the old endpoint signed are still in
  * Stripe's retry queue (live mode retries for up to three days). So the secret keeps the
- * previous endpoint's key next to the current one until {@code previousUntil}:
- * {@code {"current":"whsec_…","previous":"whsec_…","previousUntil":"2026-12-05T08:00:00Z"}}.
- * A plain {@code whsec_…} string (a secret written by hand, or by an older registrar) is a
- * current key with no previous one.
+ * previous endpoint's key next to the current one until {@code previousUntil}, each with the
+ * endpoint it belongs to (so a rolled-back replacement can put the previous one back):
+ * {@code {"endpointId":"we_…","current":"whsec_…","previousEndpointId":"we_…","previous":"whsec_…",
+ * "previousUntil":"2026-12-05T08:00:00Z"}}. A plain {@code whsec_…} string (a secret written by
+ * hand, or by an older registrar) is a current key with no previous one.
  */
-public record WebhookSecrets(String current, Optional<String> previous, Optional<Instant> previousUntil) {
+public record WebhookSecrets(String current, Optional<String> endpointId, Optional<String> previous,
+                             Optional<String> previousEndpointId, Optional<Instant> previousUntil) {
 
   public WebhookSecrets {
     if (current == null || current.isBlank()) {
@@ -30,7 +32,12 @@ public record WebhookSecrets(String current, Optional<String> previous, Optional
   }
 
   public static WebhookSecrets only(String current) {
-    return new WebhookSecrets(current, Optional.empty(), Optional.empty());
+    return new WebhookSecrets(current, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /** The first key of a new endpoint, nothing before it. */
+  public static WebhookSecrets of(String endpointId, String key) {
+    return new WebhookSecrets(key, Optional.of(endpointId), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   /** The stored value; an empty or unreadable one is refused without repeating it. */
@@ -42,7 +49,8 @@ public record WebhookSecrets(String current, Optional<String> previous, Optional
     try {
       JsonObject o = Json.parseObject(text);
       Optional<Instant> until = o.optString("previousUntil").map(Instant::parse);
-      return new WebhookSecrets(o.string("current"), o.optString("previous").filter(p -> !p.isBlank()), until);
+      return new WebhookSecrets(o.string("current"), o.optString("endpointId"),
+          o.optString("previous").filter(p -> !p.isBlank()), o.optString("previousEndpointId"), until);
     } catch (JsonException | DateTimeParseException | IllegalArgumentException e) {
       throw new IllegalArgumentException("the signing secret is not a whsec_ string or a JSON object of "
           + "current, previous and previousUntil");
@@ -57,22 +65,25 @@ public record WebhookSecrets(String current, Optional<String> previous, Optional
     return List.of(current);
   }
 
-  /** After the endpoint was replaced: {@code next} is current, this current one stays for {@code grace}. */
-  public WebhookSecrets rolledTo(String next, Instant now, Duration grace) {
-    if (next.equals(current)) {
-      return this;
-    }
-    return new WebhookSecrets(next, Optional.of(current), Optional.of(now.plus(grace)));
+  /** A new endpoint's key is current; this current one stays accepted for {@code grace}. */
+  public WebhookSecrets rolledTo(String nextEndpointId, String nextKey, Instant now, Duration grace) {
+    return new WebhookSecrets(nextKey, Optional.of(nextEndpointId), Optional.of(current), endpointId,
+        Optional.of(now.plus(grace)));
   }
 
-  /** The value to store: JSON when a previous key is kept, else the plain string. */
+  /** The previous endpoint serves again (its replacement was rolled back): its key only. */
+  public Optional<WebhookSecrets> withPreviousRestored() {
+    return previous.map(key -> new WebhookSecrets(key, previousEndpointId, Optional.empty(), Optional.empty(),
+        Optional.empty()));
+  }
+
+  /** The value to store, as JSON. */
   public String stored() {
-    if (previous.isEmpty()) {
-      return current;
-    }
     Map<String, Object> o = new LinkedHashMap<>();
+    endpointId.ifPresent(id -> o.put("endpointId", id));
     o.put("current", current);
-    o.put("previous", previous.get());
+    previousEndpointId.ifPresent(id -> o.put("previousEndpointId", id));
+    previous.ifPresent(key -> o.put("previous", key));
     previousUntil.ifPresent(u -> o.put("previousUntil", u.toString()));
     return Json.write(o);
   }

@@ -85,11 +85,23 @@ public final class FakeStripe extends FakeHttpServer {
 
   /** Adds an endpoint as if made by hand in the dashboard (no metadata, account API version). */
   public synchronized FakeStripeEndpoint plantEndpoint(String url, List<String> events) {
+    return plantEndpoint(url, events, Map.of());
+  }
+
+  /** Adds an endpoint with this metadata, e.g. another stack's ({@code stack_id}). */
+  public synchronized FakeStripeEndpoint plantEndpoint(String url, List<String> events, Map<String, String> metadata) {
     FakeStripeEndpoint endpoint = new FakeStripeEndpoint(newId("we_", 24), url, events, null,
-        "made by hand", Map.of(), false, nextCreated());
+        "made by hand", Map.copyOf(metadata), false, nextCreated());
     endpoints.put(endpoint.id(), endpoint);
     secrets.put(endpoint.id(), "whsec_" + randomText(32));
     return endpoint;
+  }
+
+  /** As if the endpoint had been registered with another API version (before an SDK upgrade). */
+  public synchronized void setApiVersionOf(String endpointId, String apiVersion) {
+    FakeStripeEndpoint e = endpoints.get(endpointId);
+    endpoints.put(endpointId, new FakeStripeEndpoint(e.id(), e.url(), e.enabledEvents(), apiVersion,
+        e.description(), e.metadata(), e.disabled(), e.created()));
   }
 
   /** The signing secret Stripe generated for the endpoint (it shows it only on create). */

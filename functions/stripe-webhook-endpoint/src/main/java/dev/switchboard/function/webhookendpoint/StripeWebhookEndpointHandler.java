@@ -11,6 +11,8 @@ import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Regi
 import dev.switchboard.log.Log.SafeToLog;
 import dev.switchboard.log.Log;
 import dev.switchboard.providers.stripe.StripeClients;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,6 +32,9 @@ import software.amazon.lambda.powertools.cloudformation.Response;
 public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHandler {
   private static final Log LOG = Log.of(StripeWebhookEndpointHandler.class);
 
+  static final String GRACE_SETTING = "PREVIOUS_SIGNING_SECRET_GRACE_HOURS";
+  static final long DEFAULT_GRACE_HOURS = 72;
+
   private final Supplier<WebhookEndpointRegistration> registration;
   private final AnswerInTime answerInTime = new AnswerInTime();
 
@@ -40,8 +45,17 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
 
   /** STRIPE_API_KEY (and STRIPE_API_BASE_URL, timeouts) from the settings; Secrets Manager from the SDK chain. */
   public StripeWebhookEndpointHandler(Settings settings) {
+    this(settings, Clock.systemUTC());
+  }
+
+  /**
+   * {@code clock} dates the previous key's grace period, {@value #GRACE_SETTING} long
+   * (default {@value #DEFAULT_GRACE_HOURS}: Stripe's live-mode retries last up to three days).
+   */
+  public StripeWebhookEndpointHandler(Settings settings, Clock clock) {
     super(ResponseClient.create());
-    this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create()));
+    this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create(),
+        clock, Duration.ofHours(settings.requireLong(GRACE_SETTING, DEFAULT_GRACE_HOURS))));
   }
 
   @Override
@@ -69,7 +83,7 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
     String id = event.getPhysicalResourceId();
     return answerInTime.run(context, id, givenUp -> {
       if (WebhookEndpointRegistration.looksLikeEndpointId(id)) {
-        registration.get().delete(id);
+        registration.get().delete(id, owner(event), secretId(event));
       }
       return Response.success(id);
     }, StripeWebhookEndpointHandler::reason);
@@ -87,6 +101,11 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
 
   private static Owner owner(CloudFormationCustomResourceEvent event) {
     return new Owner(event.getStackId(), event.getLogicalResourceId());
+  }
+
+  private static String secretId(CloudFormationCustomResourceEvent event) {
+    Object id = event.getResourceProperties() == null ? null : event.getResourceProperties().get("SecretId");
+    return id == null || String.valueOf(id).isBlank() ? null : String.valueOf(id);
   }
 
   private static EndpointProperties oldProperties(CloudFormationCustomResourceEvent event) {

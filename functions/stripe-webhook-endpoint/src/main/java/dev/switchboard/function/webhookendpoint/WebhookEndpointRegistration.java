@@ -12,28 +12,39 @@ import dev.switchboard.log.Log;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.stripe.StripeFailures;
+import dev.switchboard.stripe.WebhookSecrets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
  * Keeps Stripe's webhook endpoint in line with the stack (incident 11: registration at every
- * start, secrets in files, duplicates made by hand).
+ * start, secrets in files, duplicates made by hand). Several stacks may share one Stripe
+ * account, so an endpoint is touched only when this stack owns it (its {@code stack_id}
+ * metadata) or nobody does (made by hand); another stack's endpoint for the same URL stops
+ * the operation with a reason that says so, before anything is changed.
  *
  * <ul>
- *   <li>Create: one new endpoint with the SDK's API version and the stack's metadata, its
- *       signing secret stored, then every other endpoint for the same URL deleted (one made
- *       by hand cannot be adopted: Stripe shows a secret only on create). If any step fails,
- *       the new endpoint is deleted again and the old ones that were not reached are left as
- *       they were.</li>
- *   <li>Update: the same endpoint changed in place (its secret stays valid), duplicates for
- *       the URL removed. A new SecretId, an endpoint that no longer exists, or one registered
- *       with another API version (the SDK was upgraded) is replaced through Create: a new
- *       physical id, after which CloudFormation deletes the old one.</li>
- *   <li>Delete: the endpoint is removed; one that is already gone is success.</li>
+ *   <li>Create: one new endpoint with the SDK's API version and the stack's metadata; then
+ *       this stack's strays and hand-made endpoints for the URL are removed; only then, with
+ *       the endpoint set final, is its key written into the secret (the key it replaces stays
+ *       accepted for a grace period). If any step fails, the new endpoint is deleted again and
+ *       the secret was not touched.</li>
+ *   <li>Update: the same endpoint changed in place (its secret stays valid). A new SecretId, an
+ *       endpoint that no longer exists, or one registered with another API version (the SDK
+ *       was upgraded) is replaced through Create: a new physical id. The replaced endpoint is
+ *       left to CloudFormation: it deletes the old id once the update succeeds, or the new one
+ *       if the update rolls back. Until then both deliver (the webhook records each event
+ *       once) and both keys verify.</li>
+ *   <li>Delete: the endpoint is retrieved and removed if this stack owns it (or nobody does);
+ *       one that is gone is success. When it was the secret's current endpoint and the one
+ *       it replaced still exists (a replacement rolled back), that one's key is made current again.</li>
  * </ul>
  */
 final class WebhookEndpointRegistration {
@@ -44,10 +55,14 @@ final class WebhookEndpointRegistration {
 
   private final StripeClient stripe;
   private final SigningSecrets secrets;
+  private final Clock clock;
+  private final Duration grace;
 
-  WebhookEndpointRegistration(StripeClient stripe, SigningSecrets secrets) {
+  WebhookEndpointRegistration(StripeClient stripe, SigningSecrets secrets, Clock clock, Duration grace) {
     this.stripe = stripe;
     this.secrets = secrets;
+    this.clock = clock;
+    this.grace = grace;
   }
 
   /** Who owns the endpoint: written into its metadata. */
@@ -56,9 +71,16 @@ final class WebhookEndpointRegistration {
       return Map.of(STACK_ID, stackId, LOGICAL_RESOURCE_ID, logicalResourceId);
     }
 
-    boolean owns(WebhookEndpoint endpoint) {
+    /** This stack's, or made by hand (no owner): ours to replace or delete. */
+    boolean mayTouch(WebhookEndpoint endpoint) {
+      return otherStack(endpoint) == null;
+    }
+
+    /** The stack id of another stack that owns the endpoint, else null. */
+    String otherStack(WebhookEndpoint endpoint) {
       Map<String, String> m = endpoint.getMetadata();
-      return m != null && stackId.equals(m.get(STACK_ID)) && logicalResourceId.equals(m.get(LOGICAL_RESOURCE_ID));
+      String owner = m == null ? null : m.get(STACK_ID);
+      return owner == null || owner.isBlank() || owner.equals(stackId) ? null : owner;
     }
   }
 
@@ -66,7 +88,13 @@ final class WebhookEndpointRegistration {
   record Registered(String id, String url, String apiVersion) {}
 
   Registered create(EndpointProperties p, Owner owner, BooleanSupplier givenUp) {
+    return create(p, owner, null, givenUp);
+  }
+
+  /** @param replacing the physical id this one replaces: left for CloudFormation to delete */
+  private Registered create(EndpointProperties p, Owner owner, String replacing, BooleanSupplier givenUp) {
     List<WebhookEndpoint> before = listAll();
+    refuseIfAnotherStackOwns(before, p.url(), owner);
     Set<String> existingIds = before.stream().map(WebhookEndpoint::getId).collect(Collectors.toSet());
     stopIf(givenUp);
 
@@ -93,10 +121,14 @@ final class WebhookEndpointRegistration {
         throw new IllegalStateException("Stripe returned no signing secret for the new endpoint");
       }
       stopIf(givenUp);
-      secrets.store(p.secretId(), created.getSecret());
-      LOG.info("stripe.webhook_endpoint.secret_stored", "endpointId", created.getId());
+      removeOthersForUrl(before, p.url(), owner, created.getId(), replacing);
       stopIf(givenUp);
-      removeOthersForUrl(before, p.url(), created.getId());
+      // the endpoint set is final: only now does the new key become current
+      WebhookSecrets next = secrets.read(p.secretId())
+          .map(old -> old.rolledTo(created.getId(), created.getSecret(), clock.instant(), grace))
+          .orElseGet(() -> WebhookSecrets.of(created.getId(), created.getSecret()));
+      secrets.store(p.secretId(), next);
+      LOG.info("stripe.webhook_endpoint.secret_stored", "endpointId", created.getId());
     } catch (RuntimeException e) {
       undoCreate(created.getId());
       throw e;
@@ -109,18 +141,23 @@ final class WebhookEndpointRegistration {
                     BooleanSupplier givenUp) {
     if (!p.sameSecretAs(old)) {
       LOG.info("stripe.webhook_endpoint.replacing", "endpointId", endpointId, "why", "secret_id_changed");
-      return create(p, owner, givenUp);
+      return create(p, owner, endpointId, givenUp);
     }
     WebhookEndpoint current = retrieve(endpointId);
     if (current == null) {
       LOG.warn("stripe.webhook_endpoint.replacing", "endpointId", endpointId, "why", "missing");
-      return create(p, owner, givenUp);
+      return create(p, owner, endpointId, givenUp);
+    }
+    if (!owner.mayTouch(current)) {
+      throw new EndpointOwnedElsewhere(current.getUrl(), endpointId, owner.otherStack(current));
     }
     if (!Stripe.API_VERSION.equals(current.getApiVersion())) {
       LOG.info("stripe.webhook_endpoint.replacing", "endpointId", endpointId, "why", "api_version",
           "from", current.getApiVersion(), "to", Stripe.API_VERSION);
-      return create(p, owner, givenUp);
+      return create(p, owner, endpointId, givenUp);
     }
+    List<WebhookEndpoint> all = listAll();
+    refuseIfAnotherStackOwns(all, p.url(), owner);
     stopIf(givenUp);
     WebhookEndpointUpdateParams.Builder params = WebhookEndpointUpdateParams.builder()
         .setUrl(p.url())
@@ -134,15 +171,50 @@ final class WebhookEndpointRegistration {
         () -> stripe.v1().webhookEndpoints().update(endpointId, params.build()));
     LOG.info("stripe.webhook_endpoint.updated", "endpointId", endpointId);
     stopIf(givenUp);
-    removeOthersForUrl(listAll(), p.url(), endpointId);
+    removeOthersForUrl(all, p.url(), owner, endpointId, null);
     return new Registered(updated.getId(), updated.getUrl(), updated.getApiVersion());
   }
 
-  void delete(String endpointId) {
+  /** @param secretId the resource's SecretId, when its properties give one */
+  void delete(String endpointId, Owner owner, String secretId) {
+    WebhookEndpoint endpoint = retrieve(endpointId);
+    if (endpoint == null) {
+      return;
+    }
+    if (!owner.mayTouch(endpoint)) {
+      // not ours (the id was adopted by hand?): deleting it would cut another stack off
+      LOG.warn("stripe.webhook_endpoint.left_alone", "endpointId", endpointId, "owner", owner.otherStack(endpoint));
+      return;
+    }
+    if (secretId != null) {
+      restorePreviousIfRolledBack(endpointId, secretId);
+    }
     deleteIfPresent(endpointId);
   }
 
+  /** The endpoint being deleted is the secret's current one and the one it replaced still serves. */
+  private void restorePreviousIfRolledBack(String endpointId, String secretId) {
+    Optional<WebhookSecrets> stored = secrets.read(secretId);
+    if (stored.isEmpty() || !stored.get().endpointId().equals(Optional.of(endpointId))) {
+      return;
+    }
+    Optional<String> previousId = stored.get().previousEndpointId();
+    Optional<WebhookSecrets> restored = stored.get().withPreviousRestored();
+    if (previousId.isPresent() && restored.isPresent() && retrieve(previousId.get()) != null) {
+      secrets.store(secretId, restored.get());
+      LOG.info("stripe.webhook_endpoint.previous_secret_restored", "endpointId", previousId.get());
+    }
+  }
+
   // ------------------------------------------------------------------ steps
+
+  private static void refuseIfAnotherStackOwns(List<WebhookEndpoint> endpoints, String url, Owner owner) {
+    for (WebhookEndpoint e : endpoints) {
+      if (url.equals(e.getUrl()) && owner.otherStack(e) != null) {
+        throw new EndpointOwnedElsewhere(url, e.getId(), owner.otherStack(e));
+      }
+    }
+  }
 
   /** Every endpoint of the account: the list API pages (10 by default, 100 at most). */
   private List<WebhookEndpoint> listAll() {
@@ -177,9 +249,11 @@ final class WebhookEndpointRegistration {
     }
   }
 
-  private void removeOthersForUrl(List<WebhookEndpoint> endpoints, String url, String keepId) {
+  /** Duplicates for the URL that are ours or nobody's; {@code replaced} is CloudFormation's to delete. */
+  private void removeOthersForUrl(List<WebhookEndpoint> endpoints, String url, Owner owner, String keepId,
+                                  String replaced) {
     for (WebhookEndpoint e : endpoints) {
-      if (url.equals(e.getUrl()) && !e.getId().equals(keepId)) {
+      if (url.equals(e.getUrl()) && !e.getId().equals(keepId) && !e.getId().equals(replaced) && owner.mayTouch(e)) {
         deleteIfPresent(e.getId());
         LOG.info("stripe.webhook_endpoint.replaced", "endpointId", e.getId(), "by", keepId);
       }
@@ -189,7 +263,7 @@ final class WebhookEndpointRegistration {
   private void removeStrays(String url, WebhookEndpointRegistration.Owner owner, Set<String> existingIds) {
     try {
       for (WebhookEndpoint e : listAll()) {
-        if (url.equals(e.getUrl()) && owner.owns(e) && !existingIds.contains(e.getId())) {
+        if (url.equals(e.getUrl()) && owner.stackId().equals(stackOf(e)) && !existingIds.contains(e.getId())) {
           deleteIfPresent(e.getId());
           LOG.info("stripe.webhook_endpoint.stray_removed", "endpointId", e.getId());
         }
@@ -222,6 +296,10 @@ final class WebhookEndpointRegistration {
         throw e;
       }
     }
+  }
+
+  private static String stackOf(WebhookEndpoint e) {
+    return e.getMetadata() == null ? null : e.getMetadata().get(STACK_ID);
   }
 
   /** Physical ids this resource hands out are Stripe ids; a failed Create hands out another kind. */

@@ -11,6 +11,7 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.stripe.Stripe;
 import dev.switchboard.config.Settings;
 import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.stripe.WebhookSecrets;
 import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.Test;
 class StripeWebhookEndpointHandlerTest {
   private static final String STACK_ID =
       "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-staging/6a1f3c20-cb7e-11f0-9b1e-0a5e3c7d2f11";
+  private static final String OTHER_STACK_ID =
+      "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-green/0b7e2f10-cc01-11f0-8a2d-06c1e7d2a913";
   private static final String API_URL = "https://k3x9q2w7zd.execute-api.eu-west-2.amazonaws.com/webhooks/stripe";
   private static final String DOMAIN_URL = "https://api.staging.example.com/webhooks/stripe";
   private static final Duration PLENTY = Duration.ofMinutes(2);
@@ -154,6 +158,11 @@ class StripeWebhookEndpointHandlerTest {
     return (Map<String, Object>) answer.get("Data");
   }
 
+  /** The key the webhook verifies with now. */
+  private Optional<String> currentKey(String arn) {
+    return secretsManager.value(arn).map(v -> WebhookSecrets.parse(v).current());
+  }
+
   private List<FakeStripeEndpoint> endpointsFor(String url) {
     return stripe.endpoints().stream().filter(e -> e.url().equals(url)).toList();
   }
@@ -180,7 +189,7 @@ class StripeWebhookEndpointHandlerTest {
     assertEquals(Map.of("stack_id", STACK_ID, "logical_resource_id", "StripeWebhookEndpoint"), endpoint.metadata());
     assertEquals("Switchboard staging (switchboard-staging)", endpoint.description());
     assertEquals(Map.of("EndpointId", endpoint.id(), "Url", API_URL, "ApiVersion", Stripe.API_VERSION), data(answer));
-    assertEquals(stripe.secretOf(endpoint.id()), secretsManager.value(secretArn));
+    assertEquals(stripe.secretOf(endpoint.id()), currentKey(secretArn));
     assertEquals("5d1c2b3a-4e5f-4a6b-9c7d-8e9f0a1b2c3d", answer.get("RequestId"));
     assertEquals(STACK_ID, answer.get("StackId"));
     assertEquals("StripeWebhookEndpoint", answer.get("LogicalResourceId"));
@@ -200,7 +209,7 @@ class StripeWebhookEndpointHandlerTest {
     assertNotEquals(byHand.id(), forUrl.get(0).id());
     assertEquals(forUrl.get(0).id(), answer.get("PhysicalResourceId"));
     assertTrue(stripe.endpoint(elsewhere.id()).isPresent(), "an endpoint for another URL is not ours to touch");
-    assertEquals(stripe.secretOf(forUrl.get(0).id()), secretsManager.value(secretArn));
+    assertEquals(stripe.secretOf(forUrl.get(0).id()), currentKey(secretArn));
     assertNoSecretLeaked();
   }
 
@@ -211,7 +220,7 @@ class StripeWebhookEndpointHandlerTest {
 
     assertNotEquals(first, second);
     assertEquals(List.of(second), endpointsFor(API_URL).stream().map(FakeStripeEndpoint::id).toList());
-    assertEquals(stripe.secretOf(second), secretsManager.value(secretArn));
+    assertEquals(stripe.secretOf(second), currentKey(secretArn));
   }
 
   @Test
@@ -292,15 +301,16 @@ class StripeWebhookEndpointHandlerTest {
   }
 
   @Test
-  void create_whenTheSecretCannotBeStored_deletesTheNewEndpointAndKeepsTheOld() {
-    FakeStripeEndpoint byHand = stripe.plantEndpoint(API_URL, List.of("*"));
+  void create_whenTheSecretCannotBeStored_deletesTheNewEndpoint_andTheSecretIsUntouched() {
+    stripe.plantEndpoint(API_URL, List.of("*"));
     secretsManager.failNextCall(FakeSecretsManager.PUT_SECRET_VALUE, 400, "AccessDeniedException",
         "User is not authorized to perform secretsmanager:PutSecretValue");
 
     Map<String, Object> answer = run(createEvent());
 
     assertFailedWithReason(answer, "AccessDeniedException");
-    assertEquals(List.of(byHand.id()), stripe.endpoints().stream().map(FakeStripeEndpoint::id).toList());
+    // the hand-made one was removed before the write (its key was never the stack's)
+    assertTrue(endpointsFor(API_URL).isEmpty(), "the new endpoint was undone");
     assertTrue(secretsManager.value(secretArn).isEmpty());
     assertNoSecretLeaked();
   }
@@ -315,6 +325,95 @@ class StripeWebhookEndpointHandlerTest {
 
     assertFailedWithReason(answer, "delete webhook endpoint");
     assertEquals(List.of(byHand.id()), stripe.endpoints().stream().map(FakeStripeEndpoint::id).toList());
+    assertTrue(secretsManager.value(secretArn).isEmpty(), "no key written for an endpoint that was undone");
+    assertNoSecretLeaked();
+  }
+
+  @Test
+  void replace_whenAHandMadeDuplicateCannotBeDeleted_keepsTheSecretOfTheEndpointThatStillServes() {
+    String id = createdEndpointId();
+    String stored = secretsManager.value(secretArn).orElseThrow();
+    stripe.setApiVersionOf(id, "2020-08-27"); // the update replaces it
+    stripe.plantEndpoint(DOMAIN_URL, List.of("*"));
+    stripe.failNext(FakeStripe.DELETE_ENDPOINT, Fault.status(500), 2);
+
+    Map<String, Object> answer = run(updateEvent(id));
+
+    assertFailedWithReason(answer, "delete webhook endpoint");
+    assertEquals(List.of(stored), secretsManager.versionsWritten(secretArn), "the secret was never overwritten");
+    assertEquals(stripe.secretOf(id), currentKey(secretArn));
+    assertTrue(stripe.endpoint(id).isPresent(), "the endpoint the secret verifies still serves");
+    assertEquals(2, stripe.endpoints().size(), "ours and the hand-made one; the new one was undone");
+    assertNoSecretLeaked();
+  }
+
+  // ------------------------------------------------------------------ other stacks on one Stripe account
+
+  @Test
+  void create_whenAnotherStackOwnsAnEndpointForTheUrl_answersFailedSayingSo_andTouchesNothing() {
+    FakeStripeEndpoint theirs = stripe.plantEndpoint(API_URL, List.of("checkout.session.completed"),
+        Map.of("stack_id", OTHER_STACK_ID, "logical_resource_id", "StripeWebhookEndpoint"));
+
+    Map<String, Object> answer = run(createEvent());
+
+    assertFailedWithReason(answer, "another stack owns the Stripe webhook endpoint " + theirs.id());
+    assertTrue(((String) answer.get("Reason")).contains(OTHER_STACK_ID));
+    assertEquals(List.of(theirs.id()), stripe.endpoints().stream().map(FakeStripeEndpoint::id).toList());
+    assertEquals(0, stripe.count(FakeStripe.CREATE_ENDPOINT));
+    assertTrue(secretsManager.value(secretArn).isEmpty());
+  }
+
+  @Test
+  void create_removesItsOwnStraysAndHandMadeOnes_butNotAnotherStacksForAnotherUrl() {
+    FakeStripeEndpoint theirs = stripe.plantEndpoint("https://blue.example.com/webhooks/stripe",
+        List.of("checkout.session.completed"), Map.of("stack_id", OTHER_STACK_ID));
+    FakeStripeEndpoint stray = stripe.plantEndpoint(API_URL, List.of("checkout.session.completed"),
+        Map.of("stack_id", STACK_ID, "logical_resource_id", "StripeWebhookEndpoint"));
+
+    String id = createdEndpointId();
+
+    assertTrue(stripe.endpoint(stray.id()).isEmpty());
+    assertTrue(stripe.endpoint(theirs.id()).isPresent());
+    assertEquals(List.of(id), endpointsFor(API_URL).stream().map(FakeStripeEndpoint::id).toList());
+  }
+
+  @Test
+  void delete_ofAnEndpointAnotherStackOwns_leavesIt_andSucceeds() {
+    FakeStripeEndpoint theirs = stripe.plantEndpoint(API_URL, List.of("checkout.session.completed"),
+        Map.of("stack_id", OTHER_STACK_ID));
+
+    Map<String, Object> answer = run(deleteEvent(theirs.id()));
+
+    assertEquals("SUCCESS", answer.get("Status"));
+    assertTrue(stripe.endpoint(theirs.id()).isPresent());
+    assertEquals(0, stripe.count(FakeStripe.DELETE_ENDPOINT));
+  }
+
+  // ------------------------------------------------------------------ replacing, and rolling back
+
+  @Test
+  void replace_keepsThePreviousKeyForTheGracePeriod_andARollbackMakesItCurrentAgain() {
+    String oldId = createdEndpointId();
+    String oldKey = stripe.secretOf(oldId).orElseThrow();
+    CloudFormationCustomResourceEvent update = updateEvent(oldId);
+    stripe.setApiVersionOf(oldId, "2020-08-27"); // same SecretId; the API version forces the replacement
+
+    Map<String, Object> answer = run(update);
+
+    String newId = (String) answer.get("PhysicalResourceId");
+    assertNotEquals(oldId, newId);
+    WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(stripe.secretOf(newId).orElseThrow(), stored.current());
+    assertEquals(Optional.of(oldKey), stored.previous());
+    assertTrue(stored.previousUntil().orElseThrow().isAfter(java.time.Instant.now().plus(Duration.ofHours(71))));
+    assertTrue(stripe.endpoint(oldId).isPresent(), "both serve until CloudFormation finishes");
+
+    // a later resource fails: CloudFormation rolls back by deleting the new physical id
+    assertEquals("SUCCESS", run(deleteEvent(newId)).get("Status"));
+
+    assertTrue(stripe.endpoint(newId).isEmpty());
+    assertTrue(stripe.endpoint(oldId).isPresent());
+    assertEquals(Optional.of(oldKey), currentKey(secretArn), "the old endpoint's key is current again");
     assertNoSecretLeaked();
   }
 
@@ -353,7 +452,7 @@ class StripeWebhookEndpointHandlerTest {
         endpoint.enabledEvents());
     assertEquals(1, stripe.endpoints().size());
     assertEquals(List.of(secret), secretsManager.versionsWritten(secretArn), "no new secret written");
-    assertEquals(stripe.secretOf(id).orElseThrow(), secret);
+    assertEquals(stripe.secretOf(id), currentKey(secretArn));
     assertEquals(DOMAIN_URL, data(answer).get("Url"));
     assertNoSecretLeaked();
   }
@@ -366,7 +465,7 @@ class StripeWebhookEndpointHandlerTest {
     String id = (String) answer.get("PhysicalResourceId");
     assertNotEquals("we_1SfakeEndpointCreatedByStack", id);
     assertEquals(DOMAIN_URL, stripe.endpoint(id).orElseThrow().url());
-    assertEquals(stripe.secretOf(id), secretsManager.value(secretArn));
+    assertEquals(stripe.secretOf(id), currentKey(secretArn));
   }
 
   @Test
@@ -381,7 +480,7 @@ class StripeWebhookEndpointHandlerTest {
     assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
     String newId = (String) answer.get("PhysicalResourceId");
     assertNotEquals(id, newId);
-    assertEquals(stripe.secretOf(newId), secretsManager.value(newSecretArn));
+    assertEquals(stripe.secretOf(newId), currentKey(newSecretArn));
     assertNoSecretLeaked();
   }
 
@@ -396,9 +495,13 @@ class StripeWebhookEndpointHandlerTest {
     String id = (String) answer.get("PhysicalResourceId");
     assertNotEquals(older.id(), id);
     assertEquals(Stripe.API_VERSION, stripe.endpoint(id).orElseThrow().apiVersion());
-    assertTrue(stripe.endpoint(older.id()).isEmpty(), "one endpoint for the URL");
-    assertEquals(stripe.secretOf(id), secretsManager.value(secretArn));
+    assertTrue(stripe.endpoint(older.id()).isPresent(), "the replaced one is CloudFormation's to delete");
+    assertEquals(stripe.secretOf(id), currentKey(secretArn));
     assertNoSecretLeaked();
+
+    // the update succeeded: CloudFormation deletes the old physical id
+    assertEquals("SUCCESS", run(deleteEvent(older.id())).get("Status"));
+    assertEquals(List.of(id), endpointsFor(DOMAIN_URL).stream().map(FakeStripeEndpoint::id).toList());
   }
 
   @Test
@@ -444,7 +547,8 @@ class StripeWebhookEndpointHandlerTest {
     Map<String, Object> answer = run(deleteEvent("we_1SfakeEndpointCreatedByStack"));
 
     assertEquals("SUCCESS", answer.get("Status"));
-    assertEquals(1, stripe.count(FakeStripe.DELETE_ENDPOINT));
+    assertEquals(1, stripe.count(FakeStripe.GET_ENDPOINT), "retrieved to check its owner");
+    assertEquals(0, stripe.count(FakeStripe.DELETE_ENDPOINT));
   }
 
   @Test

@@ -11,6 +11,8 @@ import com.stripe.net.Webhook;
 import dev.switchboard.config.Settings;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
+import dev.switchboard.stripe.WebhookSecrets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -163,6 +165,29 @@ class StripeWebhookSignatureTest {
     assertEquals("webhook_not_ready", f.errorCode(f.delivery(body), 503));
     assertEquals(0, f.eventRows(), "nothing recorded");
     f.assertWallet(org, 0);
+  }
+
+  @Test
+  void afterTheEndpointWasReplaced_deliveriesSignedWithThePreviousKey_areAcceptedOnlyWithinTheGracePeriod() {
+    String replaced = "whsec_test_of_the_replaced_endpoint";
+    String rolled = WebhookSecrets.of("we_old", replaced)
+        .rolledTo("we_new", SECRET, NOW.minus(Duration.ofHours(71)), Duration.ofHours(72)).stored();
+    Map<String, String> env = f.settings();
+    env.put("STRIPE_WEBHOOK_SECRET", rolled);
+    f.handler = f.handler(Settings.of(env));
+
+    f.send(f.delivery(body, StripeSignatures.header(body, replaced, NOW)), 200);
+    String next = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 700));
+    f.send(f.delivery(next), 200);
+    f.assertWallet(org, 5700);
+
+    String expired = WebhookSecrets.of("we_old", replaced)
+        .rolledTo("we_new", SECRET, NOW.minus(Duration.ofHours(73)), Duration.ofHours(72)).stored();
+    env.put("STRIPE_WEBHOOK_SECRET", expired);
+    f.handler = f.handler(Settings.of(env));
+    String late = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 900));
+    assertEquals("invalid_signature", f.errorCode(f.delivery(late, StripeSignatures.header(late, replaced, NOW)), 400));
+    f.assertWallet(org, 5700);
   }
 
   @Test
