@@ -32,8 +32,13 @@ import org.junit.jupiter.api.Test;
 class ConcurrencyTest {
   private static final int THREADS = 8;
 
-  private final Rig rig = new Rig();
+  final Rig rig = rig();
   private final UUID org = rig.eventOrg();
+
+  /** Direct to PostgreSQL; {@link ConcurrencyThroughPgBouncerTest} runs the same through a pooler. */
+  Rig rig() {
+    return new Rig();
+  }
 
   @AfterEach
   void tearDown() {

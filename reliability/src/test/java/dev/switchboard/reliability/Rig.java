@@ -17,6 +17,7 @@ import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.PgBouncer;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.stripe.StripeEvents;
@@ -49,9 +50,20 @@ final class Rig implements AutoCloseable {
   static final Instant NOW = Instant.ofEpochSecond(1_795_775_410L);
 
   final ProviderWorld world = new ProviderWorld();
+  /** The functions reach the database through PgBouncer in transaction mode (arrangements do not). */
+  private final boolean throughPooler;
   final FakeStripe stripe = new FakeStripe();
   final StripeEvents stripeEvents = new StripeEvents(Stripe.API_VERSION, NOW);
   private CustomResources resources;
+
+  Rig() {
+    this(false);
+  }
+
+  /** {@code throughPooler}: as behind RDS Proxy, each function transaction on a lent server connection. */
+  Rig(boolean throughPooler) {
+    this.throughPooler = throughPooler;
+  }
 
   /** Secrets Manager and CloudFormation fakes for the deploy-time custom resources, made on first use. */
   CustomResources resources() {
@@ -68,7 +80,8 @@ final class Rig implements AutoCloseable {
    */
   Map<String, String> env() {
     Map<String, String> env = new HashMap<>(world.settings());
-    env.put("DATABASE_URL", EmbeddedDatabase.shared().asApplicationRole(world.db.jdbcUrl()));
+    String url = EmbeddedDatabase.shared().asApplicationRole(world.db.jdbcUrl());
+    env.put("DATABASE_URL", throughPooler ? PgBouncer.shared().route(url) : url);
     env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
     env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
     env.put("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET);
