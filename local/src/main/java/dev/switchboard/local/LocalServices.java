@@ -54,16 +54,20 @@ final class LocalServices implements AutoCloseable {
   static LocalServices start(Predicate<String> given, Map<String, String> values, Path dataDirectory,
       boolean fresh, boolean seedDemoOrganisation, List<ProviderSandbox> sandboxes, PrintStream out) {
     LocalServices services = new LocalServices();
+    // with a real Secrets Manager (or its endpoint given), NAME_SECRET_ID gives NAME as the
+    // deployed function reads it: nothing is sandboxed in its place
+    boolean realSecrets = new SecretsManagerSandbox().real(given);
+    Predicate<String> givenOrInASecret = name -> given.test(name) || (realSecrets && given.test(name + "_SECRET_ID"));
     try {
       services.startDatabase(given, values, dataDirectory, fresh, seedDemoOrganisation, out);
-      services.encryptionKey(given, dataDirectory, out);
+      services.encryptionKey(givenOrInASecret, dataDirectory, out);
       if (fresh) {
         delete(dataDirectory.resolve(SANDBOXES));
       }
       for (ProviderSandbox sandbox : sandboxes) {
-        services.provider(sandbox, given, values, dataDirectory, out);
+        services.provider(sandbox, givenOrInASecret, values, dataDirectory, out);
       }
-      services.webhookSecret(given, out);
+      services.webhookSecret(given, realSecrets, out);
       return services;
     } catch (RuntimeException e) {
       services.close();
@@ -198,8 +202,13 @@ final class LocalServices implements AutoCloseable {
     }
   }
 
-  private void webhookSecret(Predicate<String> given, PrintStream out) {
+  private void webhookSecret(Predicate<String> given, boolean realSecrets, PrintStream out) {
     if (given.test("STRIPE_WEBHOOK_SECRET")) {
+      return;
+    }
+    if (realSecrets && given.test("STRIPE_WEBHOOK_SECRET_SECRET_ID")) {
+      out.println("  webhook   REAL      STRIPE_WEBHOOK_SECRET read from the secret STRIPE_WEBHOOK_SECRET_SECRET_ID"
+          + " names, as deployed (503 webhook_not_ready while it has no value)");
       return;
     }
     // what the local webhook verifies signatures with; the demo signs with it too

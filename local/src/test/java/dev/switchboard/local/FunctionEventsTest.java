@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.fake.FakeCloudFormation;
+import dev.switchboard.testing.fake.FakeSecretsManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -155,5 +156,36 @@ class FunctionEventsTest {
     assertEquals(0, r.exitCode(), r.stderr());
     assertTrue(r.stdout().contains("\"statusCode\":400") && r.stdout().contains("invalid_signature"), r.stdout());
     assertFalse(r.stderr().contains("signed again"), r.stderr());
+  }
+
+  @Test
+  void withASecretsManagerEndpointAndASecretId_theWebhookReadsThatSecret_asDeployed() {
+    try (FakeSecretsManager secretsManager = new FakeSecretsManager()) {
+      String arn = secretsManager.create("StripeWebhookSigningSecret-local");
+      Map<String, String> env = new java.util.HashMap<>(Map.of(
+          "DATABASE_URL", EmbeddedDatabase.shared().freshDatabase(),
+          "AWS_ENDPOINT_URL_SECRETS_MANAGER", secretsManager.baseUrl(),
+          "AWS_ACCESS_KEY_ID", "local-test", "AWS_SECRET_ACCESS_KEY", "local-test-secret",
+          "STRIPE_WEBHOOK_SECRET_SECRET_ID", arn));
+
+      // a new stack: the secret has no value yet
+      LocalTestSupport.Result first = LocalTestSupport.run(LocalTestSupport.processEnvironment(env),
+          "invoke", "StripeWebhookFunction", "--event", "events/stripe-webhook-checkout-session-completed.json",
+          "--data-dir", dataDir.toString());
+      assertEquals(0, first.exitCode(), first.stderr());
+      assertTrue(first.stdout().contains("\"statusCode\":503") && first.stdout().contains("webhook_not_ready"),
+          first.stdout());
+      assertTrue(first.stderr().contains("webhook   REAL"), first.stderr());
+
+      // with a value: read from there (the sample's own old signature is refused, not re-signed)
+      secretsManager.put(arn, "whsec_test_registered_by_the_stack");
+      LocalTestSupport.Result second = LocalTestSupport.run(LocalTestSupport.processEnvironment(env),
+          "invoke", "StripeWebhookFunction", "--event", "events/stripe-webhook-checkout-session-completed.json",
+          "--data-dir", dataDir.toString());
+      assertTrue(second.stdout().contains("\"statusCode\":400") && second.stdout().contains("invalid_signature"),
+          second.stdout());
+      assertFalse(second.stderr().contains("signed again"), second.stderr());
+      assertTrue(secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE) >= 2);
+    }
   }
 }
