@@ -46,7 +46,7 @@ class ConcurrencyTest {
   }
 
   /** Runs each request on its own thread (own handler: own container), all released at once. */
-  private static List<APIGatewayV2HTTPResponse> together(List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
+  static List<APIGatewayV2HTTPResponse> together(List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers,
                                                          List<APIGatewayV2HTTPEvent> events) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(events.size());
     try {

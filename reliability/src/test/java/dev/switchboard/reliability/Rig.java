@@ -49,7 +49,7 @@ final class Rig implements AutoCloseable {
   static final String WEBHOOK_SECRET = "whsec_test_reliability_suite_not_a_real_secret";
   static final Instant NOW = Instant.ofEpochSecond(1_795_775_410L);
 
-  final ProviderWorld world = new ProviderWorld();
+  final ProviderWorld world;
   /** The functions reach the database through PgBouncer in transaction mode (arrangements do not). */
   private final boolean throughPooler;
   final FakeStripe stripe = new FakeStripe();
@@ -62,6 +62,12 @@ final class Rig implements AutoCloseable {
 
   /** {@code throughPooler}: as behind RDS Proxy, each function transaction on a lent server connection. */
   Rig(boolean throughPooler) {
+    this(new ProviderWorld(), throughPooler);
+  }
+
+  /** On {@code world}'s database, which may be on a server of its own. */
+  Rig(ProviderWorld world, boolean throughPooler) {
+    this.world = world;
     this.throughPooler = throughPooler;
   }
 

@@ -175,6 +175,9 @@ public final class Database {
       return c;
     } catch (SQLException e) {
       // the driver's message may contain the URL; ours does not
+      if (DatabaseUnavailable.isTransient(e.getSQLState())) {
+        throw new DatabaseUnavailable(e.getSQLState());
+      }
       throw new DatabaseException("cannot connect to the database", e.getSQLState(), null);
     }
   }

@@ -27,7 +27,9 @@ public enum ErrorCode {
   EVENT_NOT_APPLIED(500, "event_not_applied"),
   PROVIDER_ERROR(502, "provider_error"),
   /** The webhook has no signing secret yet (a first deploy still registering it): Stripe retries. */
-  WEBHOOK_NOT_READY(503, "webhook_not_ready");
+  WEBHOOK_NOT_READY(503, "webhook_not_ready"),
+  /** No database connection to be had now (a connection storm); Retry-After says when to retry. */
+  SERVICE_UNAVAILABLE(503, "service_unavailable");
 
   private final int status;
   private final String wire;

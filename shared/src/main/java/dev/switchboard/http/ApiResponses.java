@@ -2,6 +2,7 @@ package dev.switchboard.http;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
@@ -18,6 +19,9 @@ public final class ApiResponses {
 
   /** The detail an error carries when the client should wait: also sent as Retry-After. */
   public static final String RETRY_AFTER_SECONDS = "retryAfterSeconds";
+
+  /** When a client should retry after {@code service_unavailable}: long enough for a burst to pass. */
+  static final int DATABASE_RETRY_AFTER_SECONDS = 2;
 
   private ApiResponses() {}
 
@@ -80,6 +84,11 @@ public final class ApiResponses {
       return error(new SwitchboardException(ErrorCode.PROVIDER_ERROR,
           "the " + e.provider() + " service did not answer as expected; try again",
           Map.of("provider", e.provider())));
+    } catch (DatabaseUnavailable e) {
+      // nothing was done: a storm of new containers found the database's connections all taken
+      LOG.warn("request.database_unavailable", "apiRequestId", requestId, "sqlState", e.sqlState());
+      return error(new SwitchboardException(ErrorCode.SERVICE_UNAVAILABLE,
+          "the service is busy; try again shortly", Map.of(RETRY_AFTER_SECONDS, DATABASE_RETRY_AFTER_SECONDS)));
     } catch (RuntimeException e) {
       LOG.error("request.crashed", e, "apiRequestId", requestId);
       Map<String, Object> details = requestId.isEmpty() ? Map.of() : Map.of("requestId", requestId);

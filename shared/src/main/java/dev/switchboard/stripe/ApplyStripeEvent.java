@@ -1,6 +1,7 @@
 package dev.switchboard.stripe;
 
 import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.JsonException;
@@ -54,6 +55,10 @@ public final class ApplyStripeEvent {
         }
         return d;
       });
+    } catch (DatabaseUnavailable e) {
+      // nothing claimed or applied, and no connection to record a failure with: the 503 this
+      // becomes makes Stripe deliver the event again
+      throw e;
     } catch (RuntimeException e) {
       recordFailure(event, e);
       throw new SwitchboardException(ErrorCode.EVENT_NOT_APPLIED,

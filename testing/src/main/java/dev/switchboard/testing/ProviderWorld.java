@@ -23,7 +23,12 @@ public final class ProviderWorld implements AutoCloseable {
   public final FakeVapi vapi;
 
   public ProviderWorld() {
-    db = new TestData(EmbeddedDatabase.shared().freshDatabase());
+    this(EmbeddedDatabase.shared().freshDatabase());
+  }
+
+  /** On a migrated database of another server (its owner's JDBC URL). */
+  public ProviderWorld(String jdbcUrl) {
+    db = new TestData(jdbcUrl);
     twilio = new FakeTwilio(MASTER_SID, MASTER_TOKEN);
     vapi = new FakeVapi(VAPI_KEY);
   }
