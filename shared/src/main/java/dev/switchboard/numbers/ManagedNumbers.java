@@ -164,28 +164,36 @@ public final class ManagedNumbers {
         number.value(), id);
   }
 
+  /** Another record's hold on a number found at Twilio: its recorded SID, or its live candidate. */
+  public enum OtherClaim { SID, CANDIDATE }
+
   /**
    * Whether a number found at Twilio under {@code phoneNumber} may belong to another record
    * rather than to {@code id}'s late purchase: another record holds its SID, or another live
    * record holds the phone number (its own purchase may be what landed).
    */
-  public Optional<String> otherClaim(Connection tx, UUID id, E164Number phoneNumber, String sid) throws SQLException {
+  public Optional<OtherClaim> otherClaim(Connection tx, UUID id, E164Number phoneNumber, String sid)
+      throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
-        SELECT CASE WHEN twilio_phone_sid = ? THEN 'sid' ELSE 'candidate' END
+        SELECT count(*) AS claims, coalesce(bool_or(twilio_phone_sid IS NOT NULL AND twilio_phone_sid = ?), false) AS by_sid
           FROM managed_phone_numbers
          WHERE id <> ? AND (twilio_phone_sid = ?
                             OR (phone_number = ? AND status IN ('provisioning', 'active', 'releasing')))
-         ORDER BY 1 DESC LIMIT 1
         """)) {
       ps.setString(1, sid);
       ps.setObject(2, id);
       ps.setString(3, sid);
       ps.setString(4, phoneNumber.value());
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        rs.next();
+        if (rs.getLong("claims") == 0) {
+          return Optional.empty();
+        }
+        return Optional.of(rs.getBoolean("by_sid") ? OtherClaim.SID : OtherClaim.CANDIDATE);
       }
     }
   }
+
 
   public void recordPurchase(Connection tx, UUID id, E164Number number, String phoneSid) throws SQLException {
     update(tx, """

@@ -99,9 +99,9 @@ final class ProviderCleanup {
     }
     // a failed attempt frees its phone number at once, so a later attempt of the same org may
     // have bought it in the same subaccount: that purchase is not ours to release
-    Optional<String> claim = found.isEmpty() ? Optional.empty()
+    Optional<ManagedNumbers.OtherClaim> claim = found.isEmpty() ? Optional.empty()
         : db.inTransaction(tx -> numbers.otherClaim(tx, n.id(), n.phoneNumber().get(), found.get().sid()));
-    if (claim.isPresent() && claim.get().equals("candidate")) {
+    if (claim.isPresent() && claim.get() == ManagedNumbers.OtherClaim.CANDIDATE) {
       throw new NotSettled("twilio"); // another live attempt is buying that number: wait until it knows
     }
     Optional<OwnedNumber> owned = claim.isPresent() ? Optional.empty() : found;

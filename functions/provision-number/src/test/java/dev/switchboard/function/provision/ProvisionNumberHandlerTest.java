@@ -502,6 +502,36 @@ class ProvisionNumberHandlerTest {
     world.assertInvariant9();
   }
 
+  @Test
+  void provision_theCleanupOfARefunded502_waitsWhileAnotherLiveAttemptHoldsItsCandidate_andNeverReleasesIt() {
+    String candidate = refundedFailureOfTheFirstOrg();
+    String accountSid = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
+    // another attempt of the same org (outbound) recorded the freed candidate, and its purchase landed
+    UUID other = UUID.randomUUID();
+    world.db.update("""
+        INSERT INTO managed_phone_numbers (id, org_id, country_code, number_type, routing_direction, price_pence,
+                                           phone_number, twilio_account_sid, lease_expires_at)
+        VALUES (?, ?, 'US', 'local', 'outbound', 0, ?, ?, now() + interval '5 minutes')""",
+        other, ORG, candidate, accountSid);
+    FakeTwilio.HeldNumber bought = world.twilio.plantNumber(accountSid, candidate);
+
+    expireLeasesBut(other); // the other attempt is alive and holds its lease
+    reconciler().run(false, () -> true);
+    assertEquals(1, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"),
+        "whose purchase landed is not known yet: wait");
+
+    world.db.update("UPDATE managed_phone_numbers SET twilio_phone_sid = ? WHERE id = ?", bought.sid(), other);
+    expireLeasesBut(other); // the other attempt is alive and holds its lease
+    reconciler().run(false, () -> true);
+    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE), "the other attempt's number was never released");
+    assertTrue(world.twilio.heldNumber(candidate).isPresent());
+  }
+
+  private void expireLeasesBut(UUID alive) {
+    world.db.update("UPDATE managed_phone_numbers SET lease_expires_at = NULL, next_attempt_at = NULL WHERE id <> ?", alive);
+  }
+
   /** The number a search offers first right now. */
   private String firstOffered() {
     APIGatewayV2HTTPEvent search = EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json");
