@@ -29,13 +29,29 @@ final class Intrinsics {
   private final Map<String, String> pseudo;
   private final Map<String, Object> conditions;
   private final Map<String, Object> mappings;
+  /** What a deployment made: {@code Ref} values by logical id, {@code GetAtt} values by "Id.Attribute". */
+  private final Map<String, String> deployed;
 
   Intrinsics(Map<String, String> parameters, Map<String, String> pseudo,
       Map<String, Object> conditions, Map<String, Object> mappings) {
+    this(parameters, pseudo, conditions, mappings, Map.of());
+  }
+
+  private Intrinsics(Map<String, String> parameters, Map<String, String> pseudo,
+      Map<String, Object> conditions, Map<String, Object> mappings, Map<String, String> deployed) {
     this.parameters = parameters;
     this.pseudo = pseudo;
     this.conditions = conditions;
     this.mappings = mappings;
+    this.deployed = deployed;
+  }
+
+  /**
+   * The same evaluator that also knows deployed resources (the stack lifecycle test plays
+   * CloudFormation): {@code Ref X} and {@code !GetAtt X.Attr} / {@code ${X.Attr}} from {@code deployed}.
+   */
+  Intrinsics withDeployed(Map<String, String> deployed) {
+    return new Intrinsics(parameters, pseudo, conditions, mappings, deployed);
   }
 
   /** A value that cannot be known without deploying. */
@@ -158,8 +174,13 @@ final class Intrinsics {
       case "Fn::Base64":
         return java.util.Base64.getEncoder().encodeToString(
             String.valueOf(resolve(arg)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      case "Fn::GetAtt":
+      case "Fn::GetAtt": {
+        String name = arg instanceof List<?> parts ? parts.get(0) + "." + parts.get(1) : String.valueOf(arg);
+        if (deployed.containsKey(name)) {
+          return deployed.get(name);
+        }
         throw new Unresolvable("!GetAtt " + arg + " names a deployed resource");
+      }
       case "Fn::ImportValue":
         throw new Unresolvable("!ImportValue needs another deployed stack");
       default:
@@ -181,6 +202,9 @@ final class Intrinsics {
     }
     if (pseudo.containsKey(name)) {
       return pseudo.get(name);
+    }
+    if (deployed.containsKey(name)) {
+      return deployed.get(name);
     }
     throw new Unresolvable("!Ref " + name + " names a resource that exists only when deployed");
   }
@@ -206,6 +230,8 @@ final class Intrinsics {
         replacement = "${" + name.substring(1) + "}"; // ${!Literal} stays literal
       } else if (variables.containsKey(name)) {
         replacement = String.valueOf(resolve(variables.get(name)));
+      } else if (name.contains(".") && deployed.containsKey(name)) {
+        replacement = deployed.get(name);
       } else if (name.contains(".")) {
         throw new Unresolvable("${" + name + "} names an attribute of a deployed resource");
       } else {

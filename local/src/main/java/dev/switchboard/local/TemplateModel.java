@@ -23,9 +23,14 @@ final class TemplateModel {
   private final Map<String, Object> conditions;
   private final Map<String, Object> mappings;
   private final Map<String, FunctionSpec> functions;
+  private final Map<String, Object> resources;
+  private final Map<String, Object> functionGlobals;
 
   private TemplateModel(Path file, Map<String, String> parameterDefaults, Map<String, Object> conditions,
-      Map<String, Object> mappings, Map<String, FunctionSpec> functions) {
+      Map<String, Object> mappings, Map<String, FunctionSpec> functions, Map<String, Object> resources,
+      Map<String, Object> functionGlobals) {
+    this.resources = resources;
+    this.functionGlobals = functionGlobals;
     this.file = file;
     this.parameterDefaults = parameterDefaults;
     this.conditions = conditions;
@@ -71,11 +76,21 @@ final class TemplateModel {
           routes(id, map(properties.get("Events")), resources, httpApiGlobals)));
     }
     return new TemplateModel(file, defaults, map(root.get("Conditions")), map(root.get("Mappings")),
-        functions);
+        functions, resources, functionGlobals);
   }
 
   Path file() {
     return file;
+  }
+
+  /** Every resource as written (Type, Properties, DependsOn, Condition), in template order. */
+  Map<String, Object> resources() {
+    return resources;
+  }
+
+  /** A function's properties with the template's {@code Globals.Function} merged in. */
+  Map<String, Object> functionProperties(String logicalId) {
+    return merge(functionGlobals, map(map(resources.get(logicalId)).get("Properties")));
   }
 
   Map<String, FunctionSpec> functions() {
