@@ -282,6 +282,22 @@ class TemplateTest {
     assertTrue(maxAge <= 15 * 60, "a run waiting longer than the schedule's period is superseded by the next");
   }
 
+  /** The connection budget (docs/deploy.md) is numbers an operator sets, and a created proxy multiplexes over TLS. */
+  @Test
+  void everyFunctionServingTraffic_hasItsReservedConcurrencyAsAParameter_andTheProxyRequiresTls() {
+    Map<String, String> family = Map.of("ProvisionNumberFunction", "ApiReservedConcurrency",
+        "ListNumbersFunction", "ApiReservedConcurrency", "ReleaseNumberFunction", "ApiReservedConcurrency",
+        "WalletFunction", "ApiReservedConcurrency", "StripeWebhookFunction", "WebhookReservedConcurrency");
+    family.forEach((function, parameter) -> assertEquals(
+        Map.of("Fn::If", List.of("Has" + parameter, Map.of("Ref", parameter), Map.of("Ref", "AWS::NoValue"))),
+        properties(functions().get(function)).get("ReservedConcurrentExecutions"), function));
+    Map<String, Object> proxy = properties(map(resources.get("DatabaseProxy")));
+    assertEquals("POSTGRESQL", proxy.get("EngineFamily"));
+    assertEquals(true, proxy.get("RequireTLS"));
+    Map<String, Object> globals = map(map(template.get("Globals")).get("Function"));
+    assertTrue(map(map(globals.get("Environment")).get("Variables")).containsKey("DATABASE_PROXY_HOST"));
+  }
+
   @Test
   void logLevelsAndTracing_areParameters_withLambdasDefaults() {
     Map<String, Object> globals = map(map(template.get("Globals")).get("Function"));

@@ -60,6 +60,36 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String
     return new DatabaseUrl(withTlsDefault("jdbc:postgresql://" + uri.getHost() + port + path + query), user, password);
   }
 
+  /**
+   * The same database reached through {@code host} instead (an RDS Proxy endpoint, from
+   * {@code DATABASE_PROXY_HOST}): port, database, user, password and settings stay, and the
+   * TLS default applies to the new host.
+   */
+  public DatabaseUrl throughHost(String host) {
+    String rest = jdbcUrl.substring(JDBC_PREFIX.length());
+    int end = rest.startsWith("//") ? authorityEnd(rest) : -1;
+    if (end < 0 || rest.substring(2, end).contains(",")) {
+      throw new MissingConfigException("DATABASE_URL",
+          "DATABASE_PROXY_HOST needs a DATABASE_URL that names exactly one host");
+    }
+    String authority = rest.substring(2, end);
+    int colon = authority.lastIndexOf(':');
+    String port = colon >= 0 && colon > authority.lastIndexOf(']') ? authority.substring(colon) : "";
+    return new DatabaseUrl(withTlsDefault(JDBC_PREFIX + "//" + host + port + rest.substring(end)), user, password);
+  }
+
+  /** Where the host list of {@code //hosts/db?…} ends. */
+  private static int authorityEnd(String rest) {
+    int end = rest.length();
+    for (char c : new char[] {'/', '?'}) {
+      int at = rest.indexOf(c, 2);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    return end;
+  }
+
   /** The JDBC URL with {@code sslmode=verify-full} added where it names a remote host and no TLS setting. */
   static String withTlsDefault(String jdbcUrl) {
     String rest = jdbcUrl.substring(JDBC_PREFIX.length());
@@ -74,13 +104,7 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String
         return jdbcUrl;
       }
     }
-    int authorityEnd = rest.length();
-    for (char c : new char[] {'/', '?'}) {
-      int at = rest.indexOf(c, 2);
-      if (at >= 0 && at < authorityEnd) {
-        authorityEnd = at;
-      }
-    }
+    int authorityEnd = authorityEnd(rest);
     boolean remote = false;
     for (String host : rest.substring(2, authorityEnd).split(",")) {
       remote |= !isLoopback(host);

@@ -4,6 +4,8 @@ import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.db.Database;
 import dev.switchboard.db.DatabaseUrl;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The pieces every function builds once per container from its settings. Each function's
@@ -14,8 +16,14 @@ public record Platform(Settings settings, Database database, String orgClaim) {
 
   public static Platform from(Settings settings) {
     Credential url = new Credential(settings, "DATABASE_URL");
-    DatabaseUrl.parse(url.current()); // a malformed URL stops the start, naming the setting
-    Database database = new Database(() -> DatabaseUrl.parse(url.current()), url::reread);
+    // set by the template when the functions go through RDS Proxy (docs/deploy.md)
+    Optional<String> proxyHost = settings.get("DATABASE_PROXY_HOST");
+    Supplier<DatabaseUrl> current = () -> {
+      DatabaseUrl parsed = DatabaseUrl.parse(url.current());
+      return proxyHost.map(parsed::throughHost).orElse(parsed);
+    };
+    current.get(); // a malformed URL stops the start, naming the setting
+    Database database = new Database(current, url::reread);
     return new Platform(settings, database, settings.getOrDefault("ORG_ID_CLAIM", DEFAULT_ORG_CLAIM));
   }
 }

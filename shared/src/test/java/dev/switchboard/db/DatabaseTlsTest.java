@@ -50,6 +50,21 @@ class DatabaseTlsTest {
   }
 
   @Test
+  void throughAProxyHost_keepsPortDatabaseUserAndSettings_andGetsTheTlsDefaultForTheNewHost() {
+    String proxy = "switchboard-db.proxy-abc123.eu-west-2.rds.amazonaws.com";
+    DatabaseUrl direct = DatabaseUrl.parse("postgres://app:s%40cret@db.example.com:5432/app?ApplicationName=x");
+    DatabaseUrl viaProxy = direct.throughHost(proxy);
+    assertEquals("jdbc:postgresql://" + proxy + ":5432/app?ApplicationName=x&" + DEFAULT_TLS, viaProxy.jdbcUrl());
+    assertEquals(direct.user(), viaProxy.user());
+    assertEquals(direct.password(), viaProxy.password());
+    // a local URL had no TLS; the proxy is remote, so it gets it
+    assertEquals("jdbc:postgresql://" + proxy + "/app?user=postgres&" + DEFAULT_TLS,
+        DatabaseUrl.parse("jdbc:postgresql://localhost/app?user=postgres").throughHost(proxy).jdbcUrl());
+    assertThrows(dev.switchboard.config.MissingConfigException.class,
+        () -> DatabaseUrl.parse("jdbc:postgresql://a:5432,b:5432/app").throughHost(proxy));
+  }
+
+  @Test
   void loopbackStaysPlain_andAnExplicitTlsSettingIsKeptAsItIs() {
     for (String url : List.of("jdbc:postgresql://localhost:5432/app?user=postgres", "jdbc:postgresql://127.0.0.1/app",
         "jdbc:postgresql://[::1]:5432/app", "jdbc:postgresql:app",
