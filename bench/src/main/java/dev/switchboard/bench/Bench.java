@@ -19,6 +19,8 @@ public final class Bench {
     ALL.put("warm", WarmBenchmark::new);
     ALL.put("sizes", SizesBenchmark::new);
     ALL.put("webhook", WebhookBenchmark::new);
+    ALL.put("priming", () -> new PrimingBenchmark(false));
+    ALL.put("preload", () -> new PrimingBenchmark(true));
   }
 
   private Bench() {}

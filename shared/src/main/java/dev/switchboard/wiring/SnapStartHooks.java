@@ -13,10 +13,14 @@ import org.crac.Resource;
  *
  * <p>Before the snapshot: run the function's hot path once on a harmless request (classes
  * loaded, JIT warmed, JSON and SQL paths exercised; no provider is called and nothing is
- * written), then close every database connection so no socket is frozen into the snapshot.
- * After a restore: drop any connection again and run the restore actions (re-seeding what is
- * random, so clones of one snapshot never share a random state) after forgetting every
- * secret read before the snapshot, so a rotated password or key is read again on first use.
+ * written), load the classes its real requests load beyond that ({@link ClassPreload}), then
+ * close every database connection so no socket is frozen into the snapshot. After a restore:
+ * drop any connection again and run the restore actions (re-seeding what is random, so clones
+ * of one snapshot never share a random state) after forgetting every secret read before the
+ * snapshot, so a rotated password or key is read again on first use; then open a fresh
+ * connection, so the first request does not wait for one (Lambda counts the hook in the
+ * restore's duration, limited to 10 s; a connection that fails here is only logged, and the
+ * request opens its own).
  *
  * <p>CRaC holds resources weakly: the handler keeps this object in a field.
  */
@@ -55,6 +59,10 @@ public final class SnapStartHooks implements Resource {
   public void beforeCheckpoint(Context<? extends Resource> context) {
     try {
       prime.run();
+      int missing = ClassPreload.load(SnapStartHooks.class.getClassLoader());
+      if (missing > 0) {
+        LOG.warn("snapstart.preload.stale", "missingClasses", missing);
+      }
     } catch (RuntimeException e) {
       // priming is an optimisation: a failure must never stop the version from publishing
       LOG.warn("snapstart.prime.failed", "errorType", e.getClass().getName());
@@ -67,6 +75,11 @@ public final class SnapStartHooks implements Resource {
   public void afterRestore(Context<? extends Resource> context) {
     database.closeIdleConnections();
     afterRestore.forEach(Runnable::run);
+    try {
+      database.connectAhead();
+    } catch (RuntimeException e) {
+      LOG.warn("snapstart.connect_ahead.failed", "errorType", e.getClass().getName());
+    }
     LOG.info("snapstart.restored");
   }
 }

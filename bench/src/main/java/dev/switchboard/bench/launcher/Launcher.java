@@ -72,7 +72,7 @@ public final class Launcher {
   }
 
   /** The I and O of {@code RequestHandler<I, O>}, found up the class hierarchy. */
-  private static Type[] requestHandlerTypes(Class<?> type) {
+  static Type[] requestHandlerTypes(Class<?> type) {
     for (Class<?> c = type; c != null; c = c.getSuperclass()) {
       for (Type t : c.getGenericInterfaces()) {
         if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
@@ -83,7 +83,7 @@ public final class Launcher {
     throw new IllegalArgumentException(type + " does not declare RequestHandler<I, O>");
   }
 
-  private static Class<?> raw(Type t) {
+  static Class<?> raw(Type t) {
     if (t instanceof Class<?> c) {
       return c;
     }
