@@ -9,10 +9,12 @@ import com.twilio.rest.api.v2010.account.IncomingPhoneNumber;
 import com.twilio.rest.api.v2010.account.availablephonenumbercountry.Local;
 import com.twilio.rest.api.v2010.account.availablephonenumbercountry.TollFree;
 import com.twilio.type.PhoneNumber;
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.domain.E164Number;
 import dev.switchboard.domain.NumberType;
+import dev.switchboard.log.Log;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderSettings;
@@ -23,14 +25,19 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.StreamSupport;
 
 /**
  * {@link Telephony} over twilio-java 13: one {@link TwilioRestClient} with the master
- * credentials, built once per container, no {@code Twilio.init} global. Every call names its
- * account in the path ({@code pathAccountSid}), so the master credentials act on a subaccount
- * without ever needing the subaccount's token.
+ * credentials, no {@code Twilio.init} global. Every call names its account in the path
+ * ({@code pathAccountSid}), so the master credentials act on a subaccount without ever needing
+ * the subaccount's token.
+ *
+ * <p>The master auth token is a {@link Credential}: read per call from {@link Settings} (which
+ * caches it for a bounded age and forgets it after a SnapStart restore), and the client is
+ * rebuilt only when the token read differs from the one it was built with. When Twilio answers
+ * 401 the token is read again once, and the call repeated only if it changed (a rotation).
  *
  * <p>Failures become our two exceptions: a 4xx other than 429 is {@link ProviderRejected} (with
  * Twilio's code), anything else (5xx, 429, no answer, an answer we cannot read) is
@@ -42,15 +49,26 @@ public final class TwilioTelephony implements Telephony {
   private static final String PROVIDER = "twilio";
   private static final int MAX_FRIENDLY_NAME = 64;
   private static final long LIST_PAGE_SIZE = 1000; // Twilio's maximum: fewest round trips
+  private static final Log LOG = Log.of(TwilioTelephony.class);
 
   private final String masterSid;
+  private final Credential masterToken;
   private final TwilioHttpClient http;
-  private final TwilioRestClient client;
+  private volatile Client built;
 
-  public TwilioTelephony(String masterSid, String masterToken, String baseUrl, ProviderSettings settings) {
+  /** The SDK client and the token it was built with. */
+  private record Client(String token, TwilioRestClient rest) {
+    @Override
+    public String toString() {
+      return "Client[" + rest.getAccountSid() + "]"; // never the token
+    }
+  }
+
+  public TwilioTelephony(String masterSid, Credential masterToken, String baseUrl, ProviderSettings settings) {
     this.masterSid = masterSid;
+    this.masterToken = masterToken;
     this.http = new TwilioHttpClient(baseUrl, settings);
-    this.client = new TwilioRestClient.Builder(masterSid, masterToken).httpClient(http).build();
+    client(); // the token is required at start, as every other setting
   }
 
   /** From TWILIO_MASTER_ACCOUNT_SID, TWILIO_MASTER_AUTH_TOKEN, TWILIO_API_BASE_URL and the timeouts. */
@@ -59,7 +77,7 @@ public final class TwilioTelephony implements Telephony {
     if (!sid.startsWith("AC")) {
       throw new MissingConfigException("TWILIO_MASTER_ACCOUNT_SID", "TWILIO_MASTER_ACCOUNT_SID must be an account SID (AC…)");
     }
-    String token = settings.require("TWILIO_MASTER_AUTH_TOKEN");
+    Credential token = new Credential(settings, "TWILIO_MASTER_AUTH_TOKEN");
     String baseUrl = settings.getOrDefault("TWILIO_API_BASE_URL", DEFAULT_BASE_URL);
     if (!isHttpUrl(baseUrl)) {
       throw new MissingConfigException("TWILIO_API_BASE_URL", "TWILIO_API_BASE_URL must be an http(s) URL");
@@ -74,7 +92,7 @@ public final class TwilioTelephony implements Telephony {
    */
   @Override
   public void primeOffline() {
-    ObjectMapper mapper = client.getObjectMapper();
+    ObjectMapper mapper = client().getObjectMapper();
     IncomingPhoneNumber.fromJson("{\"sid\":\"PN" + "0".repeat(32) + "\",\"account_sid\":\"" + masterSid
         + "\",\"phone_number\":\"+14155550100\",\"capabilities\":{\"voice\":true}}", mapper);
     Local.fromJson("{\"phone_number\":\"+14155550100\",\"locality\":\"San Francisco\",\"region\":\"CA\","
@@ -90,14 +108,14 @@ public final class TwilioTelephony implements Telephony {
   @Override
   public Subaccount createSubaccount(String friendlyName) {
     requireFriendlyName(friendlyName);
-    Account account = call("createSubaccount", () -> Account.creator().setFriendlyName(friendlyName).create(client));
+    Account account = call("createSubaccount", client -> Account.creator().setFriendlyName(friendlyName).create(client));
     return subaccount(account);
   }
 
   @Override
   public List<Subaccount> findSubaccounts(String friendlyName) {
     requireFriendlyName(friendlyName);
-    return call("findSubaccounts", () -> {
+    return call("findSubaccounts", client -> {
       List<Subaccount> found = new ArrayList<>();
       for (Account account : Account.reader().setFriendlyName(friendlyName).read(client)) {
         // the master lists itself too; and the filter is Twilio's, so check the name exactly
@@ -114,7 +132,7 @@ public final class TwilioTelephony implements Telephony {
     Integer areaCode = search.areaCode().map(TwilioTelephony::areaCode).orElse(null);
     long limit = search.limit();
     String country = search.country().wire();
-    return call("searchAvailable", () -> {
+    return call("searchAvailable", client -> {
       // one page is the answer: AvailablePhoneNumbers has no further pages
       List<AvailableNumber> found = new ArrayList<>();
       if (search.type() == NumberType.TOLL_FREE) {
@@ -140,7 +158,7 @@ public final class TwilioTelephony implements Telephony {
 
   @Override
   public String createAddress(String accountSid, Address address) {
-    return call("createAddress", () -> com.twilio.rest.api.v2010.account.Address.creator(accountSid,
+    return call("createAddress", client -> com.twilio.rest.api.v2010.account.Address.creator(accountSid,
             address.customerName(), address.street(), address.city(), address.region(),
             address.postalCode(), address.isoCountry())
         .create(client)
@@ -149,7 +167,7 @@ public final class TwilioTelephony implements Telephony {
 
   @Override
   public OwnedNumber buy(String accountSid, E164Number number, Optional<String> addressSid) {
-    return call("buy", () -> {
+    return call("buy", client -> {
       var creator = IncomingPhoneNumber.creator(accountSid, new PhoneNumber(number.value()));
       addressSid.ifPresent(creator::setAddressSid);
       return owned(creator.create(client));
@@ -158,7 +176,7 @@ public final class TwilioTelephony implements Telephony {
 
   @Override
   public Optional<OwnedNumber> findOwned(String accountSid, E164Number number) {
-    return call("findOwned", () -> {
+    return call("findOwned", client -> {
       var numbers = IncomingPhoneNumber.reader(accountSid).setPhoneNumber(new PhoneNumber(number.value())).read(client);
       // Twilio's PhoneNumber filter matches partial numbers: keep the exact one
       return StreamSupport.stream(numbers.spliterator(), false)
@@ -170,7 +188,7 @@ public final class TwilioTelephony implements Telephony {
 
   @Override
   public List<OwnedNumber> listOwned(String accountSid) {
-    return call("listOwned", () -> {
+    return call("listOwned", client -> {
       List<OwnedNumber> owned = new ArrayList<>();
       // the ResourceSet follows next_page_uri until the last page
       for (IncomingPhoneNumber n : IncomingPhoneNumber.reader(accountSid).setPageSize(LIST_PAGE_SIZE).read(client)) {
@@ -183,7 +201,7 @@ public final class TwilioTelephony implements Telephony {
   @Override
   public boolean release(String accountSid, String phoneSid) {
     try {
-      call("release", () -> IncomingPhoneNumber.deleter(accountSid, phoneSid).delete(client));
+      call("release", client -> IncomingPhoneNumber.deleter(accountSid, phoneSid).delete(client));
       return true;
     } catch (ProviderRejected e) {
       if (e.isNotFound()) {
@@ -195,11 +213,39 @@ public final class TwilioTelephony implements Telephony {
 
   // ------------------------------------------------------------------ mapping
 
-  /** Runs one SDK call and turns its failure into ours. */
-  private <T> T call(String operation, Supplier<T> work) {
+  /** The client for the master token as {@link Settings} has it now; rebuilt only when it changed. */
+  private TwilioRestClient client() {
+    String token = masterToken.current();
+    Client c = built;
+    if (c == null || !c.token().equals(token)) {
+      c = new Client(token, new TwilioRestClient.Builder(masterSid, token).httpClient(http).build());
+      built = c;
+    }
+    return c.rest();
+  }
+
+  /**
+   * Runs one SDK call and turns its failure into ours. A 401 (20003) means Twilio refused the
+   * credentials before doing anything, so repeating the call, a purchase included, cannot do it
+   * twice; it is repeated once, and only when the token read again differs (it was rotated).
+   */
+  private <T> T call(String operation, Function<TwilioRestClient, T> work) {
+    try {
+      return attempt(operation, work);
+    } catch (ProviderRejected e) {
+      if (e.status() == 401 && masterToken.reread()) {
+        LOG.info("twilio.credentials.reread", "operation", operation);
+        return attempt(operation, work);
+      }
+      throw e;
+    }
+  }
+
+  private <T> T attempt(String operation, Function<TwilioRestClient, T> work) {
+    TwilioRestClient rest = client();
     http.forgetLastExchange();
     try {
-      return work.get();
+      return work.apply(rest);
     } catch (TwilioException e) {
       throw failure(operation, e);
     }

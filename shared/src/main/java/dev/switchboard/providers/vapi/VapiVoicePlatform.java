@@ -1,5 +1,6 @@
 package dev.switchboard.providers.vapi;
 
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.domain.E164Number;
@@ -44,6 +45,10 @@ import java.util.concurrent.TimeoutException;
  * {@link ProviderUnavailable} (it may have happened: look before assuming it did not).
  * Messages carry the operation, status and request id only; never the API key, a request
  * body (it holds the Twilio auth token) or Vapi's error text (it may echo what we sent).
+ *
+ * <p>The API key is a {@link Credential}, read for each request from {@link Settings} (cached
+ * for a bounded age, forgotten after a SnapStart restore). On a 401 it is read again once and
+ * the request repeated only when the key changed (it was rotated).
  */
 public final class VapiVoicePlatform implements VoicePlatform {
   public static final String DEFAULT_BASE_URL = "https://api.vapi.ai";
@@ -57,12 +62,12 @@ public final class VapiVoicePlatform implements VoicePlatform {
   private static final int MAX_PAGES = 1_000;
 
   private final URI baseUrl;
-  private final String apiKey;
+  private final Credential apiKey;
   private final Duration readTimeout;
   private final Duration deadline;
   private final HttpClient http;
 
-  public VapiVoicePlatform(URI baseUrl, String apiKey, ProviderSettings timeouts) {
+  public VapiVoicePlatform(URI baseUrl, Credential apiKey, ProviderSettings timeouts) {
     String base = baseUrl.toString();
     this.baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
     this.apiKey = apiKey;
@@ -76,7 +81,8 @@ public final class VapiVoicePlatform implements VoicePlatform {
 
   /** VAPI_API_KEY (required), VAPI_API_BASE_URL (default {@value #DEFAULT_BASE_URL}), timeouts. */
   public static VapiVoicePlatform from(Settings settings) {
-    String apiKey = settings.require("VAPI_API_KEY");
+    Credential apiKey = new Credential(settings, "VAPI_API_KEY");
+    apiKey.current(); // required at start, as every other setting
     String base = settings.getOrDefault("VAPI_API_BASE_URL", DEFAULT_BASE_URL);
     return new VapiVoicePlatform(baseUrl(base), apiKey, ProviderSettings.from(settings));
   }
@@ -191,8 +197,27 @@ public final class VapiVoicePlatform implements VoicePlatform {
   private HttpRequest.Builder requestTo(String pathAndQuery) {
     return HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
         .timeout(readTimeout)
-        .header("Authorization", "Bearer " + apiKey)
         .header("Accept", "application/json");
+  }
+
+  /**
+   * Sends with the current API key. A 401 means Vapi refused the key before doing anything,
+   * so repeating the request (an import included) cannot do it twice; it is repeated once,
+   * and only when the key read again differs (it was rotated).
+   */
+  private Answer send(String operation, HttpRequest request) {
+    Answer answer = exchange(operation, withKey(request));
+    if (answer.status() == 401 && apiKey.reread()) {
+      LOG.info("vapi.credentials.reread", "operation", operation);
+      answer = exchange(operation, withKey(request));
+    }
+    return answer;
+  }
+
+  private HttpRequest withKey(HttpRequest request) {
+    return HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase("Authorization"))
+        .header("Authorization", "Bearer " + apiKey.current())
+        .build();
   }
 
   /**
@@ -200,7 +225,7 @@ public final class VapiVoicePlatform implements VoicePlatform {
    * timeout stops at the response headers (the JDK client does not time the body), so a Vapi
    * that sends headers and then stalls would otherwise hold the Lambda until it is killed.
    */
-  private Answer send(String operation, HttpRequest request) {
+  private Answer exchange(String operation, HttpRequest request) {
     CompletableFuture<HttpResponse<String>> call =
         http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     try {

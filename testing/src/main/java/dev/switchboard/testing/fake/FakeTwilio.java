@@ -106,6 +106,13 @@ public final class FakeTwilio extends FakeHttpServer {
     return accounts.get(masterSid).authToken();
   }
 
+  /** Promotes a new master auth token, as Twilio's rotation does: the old one is refused (401, 20003) at once. */
+  public synchronized void rollMasterAuthToken(String newToken) {
+    Account master = accounts.get(masterSid);
+    accounts.put(masterSid, new Account(master.sid(), newToken, master.friendlyName(), master.status(),
+        master.ownerAccountSid(), master.createdAt()));
+  }
+
   /** Every subaccount the master created, oldest first. */
   public synchronized List<Account> subaccounts() {
     return accounts.values().stream().filter(a -> !a.sid().equals(masterSid)).toList();

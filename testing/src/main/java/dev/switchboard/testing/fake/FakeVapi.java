@@ -40,7 +40,7 @@ public final class FakeVapi extends FakeHttpServer {
   private static final Pattern UUID_SHAPE =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
-  private final String apiKey;
+  private volatile String apiKey;
   private String orgId = UUID.randomUUID().toString();
   private final Map<String, FakeVapiNumber> byId = new LinkedHashMap<>();
   private final Map<String, String> tokenByNumber = new LinkedHashMap<>();
@@ -60,6 +60,11 @@ public final class FakeVapi extends FakeHttpServer {
   }
 
   // ------------------------------------------------------------------ helpers for tests
+
+  /** Replaces the org's private key: the old one is refused (401) from now on. */
+  public void rollApiKey(String newKey) {
+    apiKey = newKey;
+  }
 
   /** Every number the org holds, oldest first. */
   public synchronized List<FakeVapiNumber> numbers() {
