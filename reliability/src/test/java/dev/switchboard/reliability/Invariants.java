@@ -56,16 +56,34 @@ final class Invariants {
   }
 
   /**
-   * A processed top-up event has its ledger entry, and nothing is left 'received' (claimed
-   * but neither applied nor failed).
+   * A processed top-up event has its ledger entry; for every refunded top-up, what the ledger
+   * debited plus what fell short is exactly the largest processed refund total (capped at the
+   * top-up): {@code amount_refunded} is cumulative, so one credit may settle several refund
+   * events with one debit, and a refund the wallet could not cover is a shortfall row, not a
+   * debit. Nothing is left 'received' (claimed but neither applied nor failed).
    */
   static void assertNoEventProcessedWithoutItsEffect(ProviderWorld world) {
     assertEquals(0, world.db.count("""
         SELECT count(*) FROM stripe_webhook_events e
          WHERE e.status = 'processed'
-           AND e.event_type IN ('checkout.session.completed', 'charge.refunded')
+           AND e.event_type = 'checkout.session.completed'
            AND NOT EXISTS (SELECT 1 FROM credit_transactions c WHERE c.stripe_event_id = e.event_id)
-        """), "events marked processed whose effect is missing");
+        """), "top-up events marked processed whose credit is missing");
+    assertEquals(0, world.db.count("""
+        WITH refunded AS (
+          SELECT e.payload #>> '{data,object,payment_intent}' AS pi,
+                 max((e.payload #>> '{data,object,amount_refunded}')::bigint) AS total
+            FROM stripe_webhook_events e
+           WHERE e.status = 'processed' AND e.event_type = 'charge.refunded'
+           GROUP BY 1)
+        SELECT count(*) FROM refunded r
+          JOIN credit_transactions t ON t.stripe_payment_intent_id = r.pi AND t.direction = 'credit'
+         WHERE least(r.total, t.amount_pence)
+               <> (SELECT coalesce(sum(d.amount_pence), 0) FROM credit_transactions d
+                    WHERE d.stripe_payment_intent_id = r.pi AND d.direction = 'debit' AND d.type = 'stripe_refund')
+                + (SELECT coalesce(sum(s.shortfall_pence), 0) FROM stripe_refund_shortfalls s
+                    WHERE s.stripe_payment_intent_id = r.pi)
+        """), "refunded top-ups whose debits and shortfalls differ from the refunded total");
     assertEquals(0, world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'received'"),
         "events claimed but never finished");
   }

@@ -1,5 +1,6 @@
 package dev.switchboard.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.switchboard.testing.stripe.StripeEvents;
@@ -40,6 +41,37 @@ class InvariantsTest {
         VALUES (?, 'checkout.session.completed', 'processed', '{}'::jsonb, now())
         """, StripeEvents.id("evt"));
     assertThrows(AssertionError.class, () -> Invariants.assertSettled(rig.world));
+  }
+
+  /**
+   * Two partial refunds delivered before their top-up: the late credit settles both with one
+   * debit, and both events are processed. That is their effect, not a missing one.
+   */
+  @Test
+  void refundsSettledTogetherByALateCredit_pass() {
+    StripeEvents.TopUp topUp = StripeEvents.topUp(org, 5000);
+    deliver(rig.stripeEvents.chargeRefunded(StripeEvents.id("evt"), topUp, 1000));
+    deliver(rig.stripeEvents.chargeRefunded(StripeEvents.id("evt"), topUp, 3000));
+    deliver(rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp));
+    assertEquals(2, rig.world.db.count(
+        "SELECT count(*) FROM stripe_webhook_events WHERE event_type = 'charge.refunded' AND status = 'processed'"));
+    Invariants.assertSettled(rig.world);
+  }
+
+  @Test
+  void aRefundMarkedProcessedWithoutItsDebit_isCaught() {
+    StripeEvents.TopUp topUp = StripeEvents.topUp(org, 5000);
+    deliver(rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp));
+    // recorded as processed, but nothing was debited for it
+    rig.world.db.update("""
+        INSERT INTO stripe_webhook_events (event_id, event_type, status, payload, processed_at)
+        VALUES (?, 'charge.refunded', 'processed', ?::jsonb, now())
+        """, StripeEvents.id("evt"), rig.stripeEvents.chargeRefunded(StripeEvents.id("evt"), topUp, 2000));
+    assertThrows(AssertionError.class, () -> Invariants.assertSettled(rig.world));
+  }
+
+  private void deliver(String body) {
+    assertEquals(200, rig.webhook().handleRequest(Rig.stripeDelivery(body), null).getStatusCode());
   }
 
   @Test
