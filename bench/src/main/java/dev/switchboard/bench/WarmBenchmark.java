@@ -16,7 +16,6 @@ import dev.switchboard.wiring.Platform;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -123,6 +122,8 @@ final class WarmBenchmark implements Benchmark {
         System.setOut(stdout);
       }
       report.println();
+      report.println("bare SQL connections: prepareThreshold=" + BareConnections.PREPARE_THRESHOLD
+          + " (the functions': 0)");
       report.println("median (min-max) of " + Repeats.COUNT + " repeats; each repeat measures the handler for "
           + MEASURE_MILLIS + " ms, then the bare SQL for " + MEASURE_MILLIS + " ms; handler/bare is per repeat");
       report.printf("%-36s %4s %8s %8s %22s %22s %16s  %s%n", "operation", "conc", "p50 ms", "p99 ms",
@@ -224,7 +225,7 @@ final class WarmBenchmark implements Benchmark {
           return () -> check(handler.handleRequest(WebhookBenchmark.apiEvent(webhook.delivery(orgs.get(w))), null));
         },
         w -> {
-          WebhookBenchmark.BareTopUp bare = new WebhookBenchmark.BareTopUp(DriverManager.getConnection(url));
+          WebhookBenchmark.BareTopUp bare = new WebhookBenchmark.BareTopUp(BareConnections.open(url));
           return () -> bare.apply(webhook.delivery(orgs.get(w)));
         }, 0)); // its target is judged by ./bench.sh webhook, whose events are signed before the clock starts
     return ops;
@@ -279,7 +280,7 @@ final class WarmBenchmark implements Benchmark {
 
   /** One transaction of {@code work} per operation, on this worker's own connection. */
   private static Op sqlOp(String url, Sql work) throws SQLException {
-    Connection c = DriverManager.getConnection(url);
+    Connection c = BareConnections.open(url);
     c.setAutoCommit(false);
     return () -> {
       work.run(c);
@@ -324,7 +325,7 @@ final class WarmBenchmark implements Benchmark {
 
   /** The provisioning and release sagas' database steps, four transactions, no provider calls. */
   private static Op bareLifecycle(String url, UUID org) throws SQLException {
-    Connection c = DriverManager.getConnection(url);
+    Connection c = BareConnections.open(url);
     c.setAutoCommit(false);
     return () -> {
       String phone = "+1415" + (2_000_000 + ThreadLocalRandom.current().nextInt(7_999_999));

@@ -13,7 +13,6 @@ import dev.switchboard.wiring.Platform;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -103,6 +102,8 @@ final class WebhookBenchmark implements Benchmark {
       report.println("warming up (" + WARM_UP_EVENTS + " events each way) ...");
       handler(url, orgs, 1, WARM_UP_EVENTS);
       bare(url, orgs, 1, WARM_UP_EVENTS);
+      report.println("bare SQL connections: prepareThreshold=" + BareConnections.PREPARE_THRESHOLD
+          + " (the functions': 0)");
       report.println("median (min-max) of " + Repeats.COUNT + " repeats of " + EVENTS_PER_PHASE
           + " events each way; handler/bare is per repeat");
       report.printf("%-28s %24s %10s %10s%n", "", "events/s", "p50 ms", "p99 ms");
@@ -182,7 +183,7 @@ final class WebhookBenchmark implements Benchmark {
     }
     List<Connection> connections = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      Connection c = DriverManager.getConnection(url);
+      Connection c = BareConnections.open(url);
       c.setAutoCommit(false);
       connections.add(c);
     }
