@@ -1,5 +1,6 @@
 package dev.switchboard.crypto;
 
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.MissingConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -8,6 +9,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -33,6 +36,12 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>ENCRYPTION_KEY is one key, 64 hex characters (its id is {@value #SINGLE_KEY_ID}), or a
  * ring {@code <id>:<64 hex>,<id>:<64 hex>…}, newest first; ids are 1 to 16 lower-case letters,
  * digits, '-' or '_'.
+ *
+ * <p>Built {@link #from(Credential)}, the ring follows the setting as {@code Settings} has it
+ * (cached for a bounded age, forgotten after a SnapStart restore), so a key added by a
+ * rotation reaches running and restored instances; and a row written with a key id this ring
+ * does not hold yet (by an instance that read the rotated ring first) makes it read the
+ * setting again once before giving up.
  */
 public final class SecretCipher {
   static final String SINGLE_KEY_ID = "k0";
@@ -43,18 +52,52 @@ public final class SecretCipher {
   private static final Pattern HEX_KEY = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Pattern KEY_ID = Pattern.compile("[a-z0-9_-]{1,16}");
 
-  private final String newestId;
-  private final Map<String, SecretKeySpec> keys;
-  private final SecureRandom random;
+  private final Supplier<String> setting;
+  private final BooleanSupplier reread;
+  private final SecureRandom random = new SecureRandom();
+  private volatile Ring ring;
 
-  private SecretCipher(String newestId, Map<String, SecretKeySpec> keys, SecureRandom random) {
-    this.newestId = newestId;
-    this.keys = keys;
-    this.random = random;
+  /** The keys parsed from one value of the setting; the newest writes. */
+  private record Ring(String setting, String newestId, Map<String, SecretKeySpec> keys) {
+    boolean lacksKeyOf(String stored) {
+      String[] parts = stored == null ? new String[0] : stored.split(":", -1);
+      return parts.length == 5 && parts[0].equals(VERSION) && !keys.containsKey(parts[1]);
+    }
+
+    @Override
+    public String toString() {
+      return "Ring" + keys.keySet(); // never the keys
+    }
   }
 
-  /** From {@code ENCRYPTION_KEY}: one key as 64 hex characters, or a key ring, newest first. */
+  private SecretCipher(Supplier<String> setting, BooleanSupplier reread) {
+    this.setting = setting;
+    this.reread = reread;
+    ring(); // a malformed setting stops the start, naming it
+  }
+
+  /** From one fixed value of {@code ENCRYPTION_KEY}: one key as 64 hex characters, or a key ring, newest first. */
   public static SecretCipher fromHexKey(String setting) {
+    return new SecretCipher(() -> setting, () -> false);
+  }
+
+  /** From {@code ENCRYPTION_KEY} as its credential has it at each use: rotations reach this instance. */
+  public static SecretCipher from(Credential setting) {
+    return new SecretCipher(setting::current, setting::reread);
+  }
+
+  /** The ring for the setting's current value; parsed again only when the value changed. */
+  private Ring ring() {
+    String current = setting.get();
+    Ring r = ring;
+    if (r == null || !r.setting().equals(current)) {
+      r = parse(current);
+      ring = r;
+    }
+    return r;
+  }
+
+  private static Ring parse(String setting) {
     if (setting == null || setting.isBlank()) {
       throw invalidSetting();
     }
@@ -72,7 +115,7 @@ public final class SecretCipher {
         keys.put(idAndKey[0], new SecretKeySpec(HEX.parseHex(idAndKey[1]), "AES"));
       }
     }
-    return new SecretCipher(keys.keySet().iterator().next(), Map.copyOf(keys), new SecureRandom());
+    return new Ring(setting, keys.keySet().iterator().next(), Map.copyOf(keys));
   }
 
   private static MissingConfigException invalidSetting() {
@@ -82,19 +125,21 @@ public final class SecretCipher {
 
   /** The id of the key new writes use. */
   public String newestKeyId() {
-    return newestId;
+    return ring().newestId();
   }
 
   /** Whether {@code stored} was written by the newest key in the current format (nothing to re-encrypt). */
   public boolean isCurrent(String stored) {
-    return stored != null && stored.startsWith(VERSION + ":" + newestId + ":");
+    return stored != null && stored.startsWith(VERSION + ":" + ring().newestId() + ":");
   }
 
   /** Encrypts with the newest key, bound to {@code associatedData} (what names the row). */
   public String encrypt(String plaintext, String associatedData) {
+    Ring r = ring();
+    String newestId = r.newestId();
     byte[] iv = new byte[IV_BYTES];
     random.nextBytes(iv);
-    byte[] out = run(Cipher.ENCRYPT_MODE, keys.get(newestId), iv, associatedData,
+    byte[] out = run(Cipher.ENCRYPT_MODE, r.keys().get(newestId), iv, associatedData,
         plaintext.getBytes(StandardCharsets.UTF_8));
     int tagStart = out.length - TAG_BITS / 8;
     return String.join(":", VERSION, newestId, HEX.formatHex(iv),
@@ -107,6 +152,14 @@ public final class SecretCipher {
    * for a key the ring does not hold, another row's value, or a tampered one.
    */
   public String decrypt(String stored, String associatedData) {
+    Ring r = ring();
+    if (r.lacksKeyOf(stored) && reread.getAsBoolean()) {
+      r = ring(); // the setting changed since it was read: a rotation added the key
+    }
+    return decrypt(r.keys(), stored, associatedData);
+  }
+
+  private static String decrypt(Map<String, SecretKeySpec> keys, String stored, String associatedData) {
     String[] parts = stored == null ? new String[0] : stored.split(":", -1);
     try {
       if (parts.length == 5 && parts[0].equals(VERSION)) {

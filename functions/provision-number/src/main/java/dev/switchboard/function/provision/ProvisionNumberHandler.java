@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.crypto.SecretCipher;
 import dev.switchboard.domain.OrgId;
@@ -45,7 +46,7 @@ public final class ProvisionNumberHandler
 
   public ProvisionNumberHandler(Settings settings, SagaHooks hooks) {
     this(Platform.from(settings), TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
-        SecretCipher.fromHexKey(settings.require("ENCRYPTION_KEY")), NumberSettings.from(settings), hooks);
+        SecretCipher.from(new Credential(settings, "ENCRYPTION_KEY")), NumberSettings.from(settings), hooks);
   }
 
   private ProvisionNumberHandler(Platform platform, Telephony telephony, VoicePlatform voice, SecretCipher cipher,

@@ -2,6 +2,7 @@ package dev.switchboard.function.reconcile;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.crypto.SecretCipher;
 import dev.switchboard.db.Database;
@@ -52,7 +53,8 @@ public final class ReconcileHandler implements RequestStreamHandler {
     this(new ReconcileNumbers(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
             NumberSettings.from(settings), hooks),
         // the re-encrypt step of a key rotation runs where ENCRYPTION_KEY is given
-        settings.get("ENCRYPTION_KEY").map(key -> new ReencryptSubaccountTokens(database, SecretCipher.fromHexKey(key))));
+        settings.get("ENCRYPTION_KEY").map(key -> new ReencryptSubaccountTokens(database,
+            SecretCipher.from(new Credential(settings, "ENCRYPTION_KEY")))));
   }
 
   public ReconcileHandler(ReconcileNumbers reconcile) {
