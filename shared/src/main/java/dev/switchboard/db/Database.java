@@ -65,7 +65,14 @@ public final class Database {
       // reused without a check and found dead before anything committed: nothing happened,
       // so the transaction runs again, once, on a fresh connection
       LOG.info("db.connection.lost", "sqlState", lost.failure.sqlState());
-      return runOnce(open(), work);
+      try {
+        return runOnce(open(), work);
+      } catch (LostBeforeCommit again) {
+        // lost twice and still nothing committed: the same answer as a refused connection,
+        // "try again shortly", not an internal error
+        LOG.warn("db.connection.lost.again", "sqlState", again.failure.sqlState());
+        throw new DatabaseUnavailable(again.failure.sqlState());
+      }
     }
   }
 

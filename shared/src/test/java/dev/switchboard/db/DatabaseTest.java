@@ -2,6 +2,7 @@ package dev.switchboard.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestData;
@@ -61,6 +62,23 @@ class DatabaseTest {
     assertEquals(false, before == after, "a new connection");
     // the first attempt died on its first statement: nothing of it ran to completion
     assertEquals(2, runs.get());
+  }
+
+  @Test
+  void aConnectionLostAgainOnTheRetry_isUnavailable_notAnInternalError() {
+    backendPid(); // an idle connection, reused without a check: a loss on it earns the retry
+    AtomicInteger runs = new AtomicInteger();
+
+    DatabaseUnavailable e = assertThrows(DatabaseUnavailable.class, () -> db.inTransaction(tx -> {
+      runs.incrementAndGet();
+      // every attempt loses its connection before the commit (57P01, as in a failover)
+      tx.createStatement().execute("SELECT pg_terminate_backend(pg_backend_pid())");
+      return null;
+    }));
+
+    assertEquals(2, runs.get(), "the first attempt and its one retry");
+    assertEquals("57P01", e.sqlState());
+    assertTrue(backendPid() > 0, "the next transaction gets a working connection");
   }
 
   @Test
