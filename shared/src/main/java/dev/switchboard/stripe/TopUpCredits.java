@@ -38,33 +38,23 @@ final class TopUpCredits {
     if (!"wallet_topup".equals(metadata.optString("type").orElse(""))) {
       return EventDecision.ignored(null, "not_wallet_topup", "metadata.type is not wallet_topup");
     }
-    Optional<OrgId> org = existingOrg(tx, metadata);
+    Optional<OrgId> org = StripeObjects.orgId(metadata);
     if (org.isEmpty()) {
       return unknownOrg(metadata);
     }
-    Optional<String> reference = session.optString("client_reference_id");
-    if (reference.isPresent() && !reference.get().equals(org.get().toString())) {
-      return EventDecision.ignored(org.get(), "org_mismatch",
-          "client_reference_id does not name the organisation in metadata.org_id");
+    Optional<EventDecision> refused = refusedSession(org.get(), session, metadata);
+    if (refused.isPresent()) {
+      return ifOrgExists(tx, org.get(), metadata, refused.get());
     }
-    String paymentStatus = session.optString("payment_status").orElse("");
-    if (!"paid".equals(paymentStatus)) {
-      return EventDecision.ignored(org.get(), "not_paid", "payment_status is " + paymentStatus);
-    }
-    Optional<EventDecision> mismatch = mismatch(org.get(), session.optString("currency"),
-        session.optLong("amount_total"), "amount_total", metadata);
-    if (mismatch.isPresent()) {
-      return mismatch.get();
-    }
-    Optional<String> paymentIntent = idOf(session, "payment_intent");
-    if (paymentIntent.isEmpty()) {
-      return EventDecision.ignored(org.get(), "no_payment_intent", "the session names no PaymentIntent");
+    String paymentIntent = idOf(session, "payment_intent").orElseThrow();
+    if (!PaymentLocks.lockAndFindOrg(tx, paymentIntent, org.get())) {
+      return unknownOrg(metadata);
     }
     // the card is on the PaymentIntent; the session carries it only when that is expanded
     String paymentMethod = StripeObjects.expanded(session, "payment_intent")
         .flatMap(pi -> idOf(pi, "payment_method")).orElse(null);
     Pence shortfall = credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"),
-        paymentIntent.get(), event.id(),
+        paymentIntent, event.id(),
         "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
     customers.remember(tx, org.get(), idOf(session, "customer").orElse(null), paymentMethod);
     return EventDecision.appliedWithShortfall(org.get(), shortfall);
@@ -84,20 +74,18 @@ final class TopUpCredits {
       return EventDecision.ignored(null, "not_wallet_payment",
           "metadata.type is neither wallet_topup nor wallet_auto_recharge");
     }
-    Optional<OrgId> org = existingOrg(tx, metadata);
+    Optional<OrgId> org = StripeObjects.orgId(metadata);
     if (org.isEmpty()) {
       return unknownOrg(metadata);
     }
-    String status = intent.optString("status").orElse("");
-    if (!"succeeded".equals(status)) {
-      return EventDecision.ignored(org.get(), "not_paid", "status is " + status);
-    }
-    Optional<EventDecision> mismatch = mismatch(org.get(), intent.optString("currency"),
-        intent.optLong("amount_received"), "amount_received", metadata);
-    if (mismatch.isPresent()) {
-      return mismatch.get();
+    Optional<EventDecision> refused = refusedIntent(org.get(), intent, metadata);
+    if (refused.isPresent()) {
+      return ifOrgExists(tx, org.get(), metadata, refused.get());
     }
     String paymentIntent = intent.string("id");
+    if (!PaymentLocks.lockAndFindOrg(tx, paymentIntent, org.get())) {
+      return unknownOrg(metadata);
+    }
     Pence shortfall = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
         event.id(), (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
             + " (Stripe PaymentIntent " + paymentIntent + ")");
@@ -106,27 +94,57 @@ final class TopUpCredits {
     return EventDecision.appliedWithShortfall(org.get(), shortfall);
   }
 
+  /** Why a session cannot be credited (checked without the database), if it cannot. */
+  private static Optional<EventDecision> refusedSession(OrgId org, JsonObject session, JsonObject metadata) {
+    Optional<String> reference = session.optString("client_reference_id");
+    if (reference.isPresent() && !reference.get().equals(org.toString())) {
+      return Optional.of(EventDecision.ignored(org, "org_mismatch",
+          "client_reference_id does not name the organisation in metadata.org_id"));
+    }
+    String paymentStatus = session.optString("payment_status").orElse("");
+    if (!"paid".equals(paymentStatus)) {
+      return Optional.of(EventDecision.ignored(org, "not_paid", "payment_status is " + paymentStatus));
+    }
+    Optional<EventDecision> mismatch = mismatch(org, session.optString("currency"),
+        session.optLong("amount_total"), "amount_total", metadata);
+    if (mismatch.isPresent()) {
+      return mismatch;
+    }
+    if (idOf(session, "payment_intent").isEmpty()) {
+      return Optional.of(EventDecision.ignored(org, "no_payment_intent", "the session names no PaymentIntent"));
+    }
+    return Optional.empty();
+  }
+
+  /** Why a PaymentIntent cannot be credited (checked without the database), if it cannot. */
+  private static Optional<EventDecision> refusedIntent(OrgId org, JsonObject intent, JsonObject metadata) {
+    String status = intent.optString("status").orElse("");
+    if (!"succeeded".equals(status)) {
+      return Optional.of(EventDecision.ignored(org, "not_paid", "status is " + status));
+    }
+    return mismatch(org, intent.optString("currency"), intent.optLong("amount_received"),
+        "amount_received", metadata);
+  }
+
+  /** An unknown organisation is the first reason given, as it would be had it been checked first. */
+  private EventDecision ifOrgExists(Connection tx, OrgId org, JsonObject metadata, EventDecision refused)
+      throws SQLException {
+    return organizations.find(tx, org).isPresent() ? refused : unknownOrg(metadata);
+  }
+
   /**
    * Credits the PaymentIntent unless it was credited already (the other event of the pair),
    * then applies any refund of it that Stripe reported first. Returns the refund shortfall.
+   * The caller holds the PaymentIntent's lock.
    */
   private Pence credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
                        String eventId, String description) throws SQLException {
-    PaymentLocks.lock(tx, paymentIntent);
-    Optional<Ledger.Posted> posted = ledger.post(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
+    Optional<Ledger.PostedTopUp> posted = ledger.postTopUp(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
         "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId));
-    if (posted.isEmpty()) {
+    if (posted.isEmpty() || !posted.get().refundRecorded()) {
       return Pence.ZERO;
     }
     return refunds.settleEarlierRefunds(tx, new Ledger.TopUpCredit(org, Pence.of(pence)), paymentIntent);
-  }
-
-  private Optional<OrgId> existingOrg(Connection tx, JsonObject metadata) throws SQLException {
-    Optional<OrgId> org = StripeObjects.orgId(metadata);
-    if (org.isEmpty() || organizations.find(tx, org.get()).isEmpty()) {
-      return Optional.empty();
-    }
-    return org;
   }
 
   private static EventDecision unknownOrg(JsonObject metadata) {

@@ -89,35 +89,69 @@ public final class Ledger {
    * org row: one is written, the others find it.
    */
   public Optional<Posted> post(Connection tx, Entry e) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
-        INSERT INTO credit_transactions
-               (org_id, type, direction, amount_pence, balance_before_pence, balance_after_pence,
-                idempotency_key, stripe_payment_intent_id, stripe_event_id, managed_number_id, description)
-        VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING
-        RETURNING id, balance_before_pence, balance_after_pence
-        """)) {
-      ps.setObject(1, e.orgId().value());
-      ps.setString(2, e.kind().wire());
-      ps.setString(3, e.credit() ? "credit" : "debit");
-      ps.setLong(4, e.amount().value());
-      ps.setString(5, e.idempotencyKey());
-      ps.setString(6, e.paymentIntentId());
-      ps.setString(7, e.stripeEventId());
-      if (e.managedNumberId() == null) {
-        ps.setNull(8, Types.OTHER);
-      } else {
-        ps.setObject(8, e.managedNumberId());
-      }
-      ps.setString(9, e.description() == null ? "" : e.description());
+    try (PreparedStatement ps = tx.prepareStatement(INSERT + "RETURNING id, balance_before_pence, balance_after_pence")) {
+      bind(ps, e);
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(new Posted(rs.getObject("id", UUID.class),
-            Pence.of(rs.getLong("balance_before_pence")), Pence.of(rs.getLong("balance_after_pence"))));
+        return rs.next() ? Optional.of(posted(rs)) : Optional.empty();
       }
     }
+  }
+
+  /** A top-up credit as posted, and whether a charge.refunded of its PaymentIntent was recorded. */
+  public record PostedTopUp(Posted posted, boolean refundRecorded) {}
+
+  /**
+   * {@link #post} for a top-up credit (needs {@code paymentIntentId}), also saying whether any
+   * refund event of its PaymentIntent is recorded: the cheap guard that lets the credit skip
+   * looking for earlier refunds, in the same round trip. The caller holds the PaymentIntent's
+   * lock, taken by an earlier statement, so this statement's snapshot sees every refund
+   * recorded before the lock was granted. Uses the partial index of V11.
+   */
+  public Optional<PostedTopUp> postTopUp(Connection tx, Entry e) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("WITH posted AS (" + INSERT + """
+        RETURNING id, balance_before_pence, balance_after_pence)
+        SELECT id, balance_before_pence, balance_after_pence,
+               EXISTS (SELECT 1 FROM stripe_webhook_events
+                        WHERE event_type = 'charge.refunded'
+                          AND payload #>> '{data,object,payment_intent}' = ?) AS refund_recorded
+          FROM posted
+        """)) {
+      bind(ps, e);
+      ps.setString(10, e.paymentIntentId());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(new PostedTopUp(posted(rs), rs.getBoolean("refund_recorded")))
+            : Optional.empty();
+      }
+    }
+  }
+
+  private static final String INSERT = """
+      INSERT INTO credit_transactions
+             (org_id, type, direction, amount_pence, balance_before_pence, balance_after_pence,
+              idempotency_key, stripe_payment_intent_id, stripe_event_id, managed_number_id, description)
+      VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING
+      """;
+
+  private static void bind(PreparedStatement ps, Entry e) throws SQLException {
+    ps.setObject(1, e.orgId().value());
+    ps.setString(2, e.kind().wire());
+    ps.setString(3, e.credit() ? "credit" : "debit");
+    ps.setLong(4, e.amount().value());
+    ps.setString(5, e.idempotencyKey());
+    ps.setString(6, e.paymentIntentId());
+    ps.setString(7, e.stripeEventId());
+    if (e.managedNumberId() == null) {
+      ps.setNull(8, Types.OTHER);
+    } else {
+      ps.setObject(8, e.managedNumberId());
+    }
+    ps.setString(9, e.description() == null ? "" : e.description());
+  }
+
+  private static Posted posted(ResultSet rs) throws SQLException {
+    return new Posted(rs.getObject("id", UUID.class),
+        Pence.of(rs.getLong("balance_before_pence")), Pence.of(rs.getLong("balance_after_pence")));
   }
 
   /** The top-up credit a PaymentIntent paid for, if it was credited. */
