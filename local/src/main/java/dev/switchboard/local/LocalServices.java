@@ -59,7 +59,7 @@ final class LocalServices implements AutoCloseable {
     boolean realSecrets = new SecretsManagerSandbox().real(given);
     Predicate<String> givenOrInASecret = name -> given.test(name) || (realSecrets && given.test(name + "_SECRET_ID"));
     try {
-      services.startDatabase(given, values, dataDirectory, fresh, seedDemoOrganisation, out);
+      services.startDatabase(given, realSecrets, values, dataDirectory, fresh, seedDemoOrganisation, out);
       services.encryptionKey(givenOrInASecret, dataDirectory, out);
       if (fresh) {
         delete(dataDirectory.resolve(SANDBOXES));
@@ -101,15 +101,22 @@ final class LocalServices implements AutoCloseable {
     return Optional.ofNullable(secretsManager);
   }
 
-  private void startDatabase(Predicate<String> given, Map<String, String> values, Path dataDirectory,
-      boolean fresh, boolean seed, PrintStream out) {
-    if (given.test("DATABASE_URL")) {
-      DatabaseUrl url = DatabaseUrl.parse(values.get("DATABASE_URL"));
+  private void startDatabase(Predicate<String> given, boolean realSecrets, Map<String, String> values,
+      Path dataDirectory, boolean fresh, boolean seed, PrintStream out) {
+    // DATABASE_URL_SECRET_ID counts as giving DATABASE_URL, as for the other secrets: the runner
+    // reads it to migrate, and the functions read it themselves, as deployed
+    boolean inASecret = !given.test("DATABASE_URL") && realSecrets && given.test("DATABASE_URL_SECRET_ID");
+    if (given.test("DATABASE_URL") || inASecret) {
+      DatabaseUrl url = DatabaseUrl.parse(inASecret
+          ? SecretsManagerSandbox.read(values, values.get("DATABASE_URL_SECRET_ID"))
+          : values.get("DATABASE_URL"));
       SchemaMigrator.Result result = new SchemaMigrator(url.jdbcUrl(), url.user().orElse(null),
           url.password().orElse(null)).migrate();
       jdbcUrl = url.jdbcUrl();
-      out.printf("  database  REAL      %s (DATABASE_URL given), schema version %s%n",
-          url.jdbcUrl().replaceAll("\\?.*$", ""), result.schemaVersion());
+      out.printf("  database  REAL      %s (%s), schema version %s%n",
+          url.jdbcUrl().replaceAll("\\?.*$", ""),
+          inASecret ? "DATABASE_URL read from the secret DATABASE_URL_SECRET_ID names" : "DATABASE_URL given",
+          result.schemaVersion());
       return;
     }
     Path pgdata = dataDirectory.resolve("pgdata");

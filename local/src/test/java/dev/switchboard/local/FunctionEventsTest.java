@@ -188,4 +188,30 @@ class FunctionEventsTest {
       assertTrue(secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE) >= 2);
     }
   }
+
+  @Test
+  void withASecretsManagerEndpointAndDatabaseUrlSecretId_theRunnerAndTheFunctionUseThatDatabase() {
+    try (FakeSecretsManager secretsManager = new FakeSecretsManager()) {
+      String url = EmbeddedDatabase.shared().freshDatabase();
+      // the sample's org, in that database only: a 200 shows the function used it
+      try (var c = java.sql.DriverManager.getConnection(url); var s = c.createStatement()) {
+        s.execute("INSERT INTO organizations (id, name) VALUES ('11111111-1111-4111-8111-111111111111', 'Secret db org')");
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(e);
+      }
+      String arn = secretsManager.put("database-url", url);
+      Map<String, String> env = Map.of(
+          "AWS_ENDPOINT_URL_SECRETS_MANAGER", secretsManager.baseUrl(),
+          "AWS_ACCESS_KEY_ID", "local-test", "AWS_SECRET_ACCESS_KEY", "local-test-secret",
+          "DATABASE_URL_SECRET_ID", arn);
+
+      LocalTestSupport.Result r = LocalTestSupport.run(LocalTestSupport.processEnvironment(env),
+          "invoke", "ListNumbersFunction", "--event", "events/list-numbers.json", "--data-dir", dataDir.toString());
+
+      assertEquals(0, r.exitCode(), r.stderr());
+      assertTrue(r.stdout().contains("\"statusCode\":200"), r.stdout());
+      assertTrue(r.stderr().contains("database  REAL") && r.stderr().contains("read from the secret"), r.stderr());
+      assertTrue(secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE) >= 2, "the runner, then the function");
+    }
+  }
 }
