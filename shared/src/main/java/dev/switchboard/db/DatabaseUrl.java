@@ -78,6 +78,50 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> user, Optional<String
     return new DatabaseUrl(withTlsDefault(JDBC_PREFIX + "//" + host + port + rest.substring(end)), user, password);
   }
 
+  /** The one host a connection goes to, and its port. */
+  public record Address(String host, int port) {}
+
+  /** Host and port (5432 when it names none) of a URL that names exactly one host. */
+  public Address address() {
+    String rest = jdbcUrl.substring(JDBC_PREFIX.length());
+    int end = rest.startsWith("//") ? authorityEnd(rest) : -1;
+    if (end < 0 || rest.substring(2, end).contains(",") || rest.substring(2, end).startsWith("[")) {
+      throw new MissingConfigException("DATABASE_URL",
+          "DATABASE_URL must name exactly one host by name or IPv4 address here");
+    }
+    String authority = rest.substring(2, end);
+    int colon = authority.lastIndexOf(':');
+    if (colon < 0) {
+      return new Address(authority, 5432);
+    }
+    try {
+      return new Address(authority.substring(0, colon), Integer.parseInt(authority.substring(colon + 1)));
+    } catch (NumberFormatException e) {
+      throw new MissingConfigException("DATABASE_URL", "DATABASE_URL has an invalid port");
+    }
+  }
+
+  /** The login user: from {@code postgres://user@…}, or a JDBC URL's {@code user} parameter. */
+  public Optional<String> loginUser() {
+    if (user.isPresent()) {
+      return user;
+    }
+    int queryStart = jdbcUrl.indexOf('?');
+    String query = queryStart < 0 ? "" : jdbcUrl.substring(queryStart + 1);
+    for (String parameter : query.split("&")) {
+      String[] pair = parameter.split("=", 2);
+      if (pair.length == 2 && pair[0].equals("user") && !pair[1].isEmpty()) {
+        return Optional.of(decode(pair[1]));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The same location and user with {@code password} (an IAM authentication token). */
+  public DatabaseUrl withPassword(String password) {
+    return new DatabaseUrl(jdbcUrl, user, Optional.of(password));
+  }
+
   /** Where the host list of {@code //hosts/db?…} ends. */
   private static int authorityEnd(String rest) {
     int end = rest.length();

@@ -4,6 +4,7 @@ import dev.switchboard.config.Credential;
 import dev.switchboard.config.Settings;
 import dev.switchboard.db.Database;
 import dev.switchboard.db.DatabaseUrl;
+import dev.switchboard.db.IamAuthTokens;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -18,11 +19,16 @@ public record Platform(Settings settings, Database database, String orgClaim) {
     Credential url = new Credential(settings, "DATABASE_URL");
     // set by the template when the functions go through RDS Proxy (docs/deploy.md)
     Optional<String> proxyHost = settings.get("DATABASE_PROXY_HOST");
-    Supplier<DatabaseUrl> current = () -> {
+    Supplier<DatabaseUrl> located = () -> {
       DatabaseUrl parsed = DatabaseUrl.parse(url.current());
       return proxyHost.map(parsed::throughHost).orElse(parsed);
     };
-    current.get(); // a malformed URL stops the start, naming the setting
+    located.get(); // a malformed URL stops the start, naming the setting
+    // set by the template's DatabaseIamAuth: the password is a token made per new connection
+    boolean iamAuth = settings.getOrDefault("DATABASE_IAM_AUTH", "false").equals("true");
+    Supplier<DatabaseUrl> current = iamAuth
+        ? IamAuthTokens.forRegion(settings.require("AWS_REGION")).asPasswords(located)
+        : located;
     Database database = new Database(current, url::reread);
     return new Platform(settings, database, settings.getOrDefault("ORG_ID_CLAIM", DEFAULT_ORG_CLAIM));
   }
