@@ -10,7 +10,6 @@ import dev.switchboard.testing.TestData;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -19,10 +18,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -42,12 +37,7 @@ class SecretRotationTest {
   }
 
   private Settings settings(Map<String, String> env) {
-    SecretsManagerClient client = SecretsManagerClient.builder()
-        .endpointOverride(URI.create(secretsManager.baseUrl()))
-        .region(Region.EU_WEST_2)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    SecretsManagerClient client = secretsManager.client();
     return new Settings(env, () -> new SecretsManagerSource(client), clock);
   }
 

@@ -16,17 +16,12 @@ import dev.switchboard.testing.TestClock;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -55,12 +50,7 @@ class KeyRingRotationTest {
   }
 
   private Settings settings() {
-    SecretsManagerClient client = SecretsManagerClient.builder()
-        .endpointOverride(URI.create(secretsManager.baseUrl()))
-        .region(Region.EU_WEST_2)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    SecretsManagerClient client = secretsManager.client();
     return new Settings(Map.of(Settings.SECRETS_BUNDLE, bundleArn), () -> new SecretsManagerSource(client), clock);
   }
 

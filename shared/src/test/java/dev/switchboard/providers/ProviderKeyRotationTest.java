@@ -17,7 +17,6 @@ import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,10 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -65,12 +60,7 @@ class ProviderKeyRotationTest {
   }
 
   private Settings settings() {
-    SecretsManagerClient client = SecretsManagerClient.builder()
-        .endpointOverride(URI.create(secretsManager.baseUrl()))
-        .region(Region.EU_WEST_2)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    SecretsManagerClient client = secretsManager.client();
     return new Settings(Map.of(
         Settings.SECRETS_BUNDLE, bundleArn,
         "TWILIO_MASTER_ACCOUNT_SID", FakeTwilio.DEFAULT_MASTER_SID,

@@ -1,6 +1,7 @@
 package dev.switchboard.testing.fake;
 
 import java.math.BigDecimal;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -11,6 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * AWS Secrets Manager's JSON 1.1 protocol, as the AWS SDK for Java 2 speaks it: every call is
@@ -35,6 +41,19 @@ public final class FakeSecretsManager extends FakeHttpServer {
   private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
   private static final String REGION = "eu-west-2";
   private static final String ACCOUNT = "123456789012";
+
+  /**
+   * The real SDK client, as the functions build it, pointed at this fake: any credentials
+   * sign (the fake does not check them), the region is the fake's. The caller closes it.
+   */
+  public SecretsManagerClient client() {
+    return SecretsManagerClient.builder()
+        .endpointOverride(URI.create(baseUrl()))
+        .region(Region.of(REGION))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
+        .httpClient(UrlConnectionHttpClient.create())
+        .build();
+  }
 
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Secret> secrets = new LinkedHashMap<>();

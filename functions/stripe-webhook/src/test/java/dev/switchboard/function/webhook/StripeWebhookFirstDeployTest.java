@@ -10,17 +10,12 @@ import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
 import dev.switchboard.wiring.Platform;
-import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -46,12 +41,7 @@ class StripeWebhookFirstDeployTest {
     Map<String, String> env = new HashMap<>(f.settings());
     env.remove("STRIPE_WEBHOOK_SECRET");
     env.put("STRIPE_WEBHOOK_SECRET_SECRET_ID", secretArn);
-    SecretsManagerClient client = SecretsManagerClient.builder()
-        .endpointOverride(URI.create(secretsManager.baseUrl()))
-        .region(Region.EU_WEST_2)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    SecretsManagerClient client = secretsManager.client();
     StripeWebhookHandler handler = new StripeWebhookHandler(
         Platform.from(new Settings(env, () -> new SecretsManagerSource(client))), clock);
     handler.snapStart().beforeCheckpoint(null);

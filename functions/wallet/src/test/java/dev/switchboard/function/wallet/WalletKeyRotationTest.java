@@ -13,16 +13,11 @@ import dev.switchboard.testing.TestData;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.wiring.Platform;
-import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The Stripe key rolled (old one expired at once) under a warm, restored WalletFunction. */
@@ -42,12 +37,7 @@ class WalletKeyRotationTest {
   }
 
   private WalletHandler publishAndRestore(String keyArn) {
-    SecretsManagerClient client = SecretsManagerClient.builder()
-        .endpointOverride(URI.create(secretsManager.baseUrl()))
-        .region(Region.EU_WEST_2)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    SecretsManagerClient client = secretsManager.client();
     Settings settings = new Settings(Map.of(
         "DATABASE_URL", db.jdbcUrl(),
         "STRIPE_API_KEY_SECRET_ID", keyArn,
