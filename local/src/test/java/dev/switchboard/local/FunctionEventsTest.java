@@ -47,6 +47,8 @@ class FunctionEventsTest {
     return List.of(
         new Case("DatabaseMigrationFunction", "cfn-database-migration-create.json", false, -1, "\"Status\":\"SUCCESS\""),
         new Case("ListNumbersFunction", "list-numbers.json", false, 200, "\"numbers\":[]"),
+        // the same request as the lambda authorizer mode hands it over
+        new Case("ListNumbersFunction", "list-numbers-lambda-authorizer.json", false, 200, "\"numbers\":[]"),
         new Case("ProvisionNumberFunction", "search-available-numbers.json", false, 200, "+1415"),
         new Case("WalletFunction", "wallet-get.json", false, 200, "\"balancePence\":0"),
         // the return URLs come from the env-vars example, as docs/local.md shows

@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * An API Gateway HTTP API (payload 2.0) request, read safely: header names in any case,
- * the body decoded from base64 where API Gateway encoded it, and the org id taken from the
- * JWT claims the authorizer verified.
+ * the body decoded from base64 where API Gateway encoded it, and the org id taken from what
+ * the authorizer verified.
  */
 public final class ApiRequest {
   /** Larger bodies are refused before parsing; no request of ours needs more. */
@@ -158,23 +158,36 @@ public final class ApiRequest {
     }
   }
 
-  /** The org id claim, looked up by dotted name ("org_id", "app_metadata.org_id"). */
+  /** The key under which our Lambda authorizer hands the verified org id to the functions. */
+  public static final String AUTHORIZER_ORG_ID = "orgId";
+
+  /**
+   * The caller's organisation, the same way whichever authorizer checked the token: API
+   * Gateway's JWT authorizer ({@code requestContext.authorizer.jwt.claims}, the claim looked up
+   * by its dotted name, "org_id" or "app_metadata.org_id") or our Lambda authorizer
+   * ({@code requestContext.authorizer.lambda.orgId}: it read the configured claim from the
+   * verified token itself). None, both, or not a uuid: 401.
+   */
   public OrgId orgId(String claimName) {
-    Map<String, String> claims = claims();
-    String value = OrgClaim.find(claims, claimName)
-        .orElseThrow(() -> new SwitchboardException(
-            ErrorCode.UNAUTHORIZED, "the token carries no organisation claim"));
+    var ctx = event.getRequestContext();
+    var authorizer = ctx == null ? null : ctx.getAuthorizer();
+    Map<String, Object> lambda = authorizer == null ? null : authorizer.getLambda();
+    Map<String, String> claims = authorizer == null || authorizer.getJwt() == null
+        ? null : authorizer.getJwt().getClaims();
+    String value;
+    if (lambda != null) {
+      if (claims != null) {
+        throw new SwitchboardException(ErrorCode.UNAUTHORIZED, "the request carries two authorizers' answers");
+      }
+      value = lambda.get(AUTHORIZER_ORG_ID) instanceof String s && !s.isBlank() ? s.trim() : null;
+    } else {
+      value = OrgClaim.find(claims == null ? Map.of() : claims, claimName).orElse(null);
+    }
+    if (value == null) {
+      throw new SwitchboardException(ErrorCode.UNAUTHORIZED, "the token carries no organisation claim");
+    }
     return OrgId.parse(value).orElseThrow(() -> new SwitchboardException(
         ErrorCode.UNAUTHORIZED, "the token's organisation claim is not a valid id"));
-  }
-
-  private Map<String, String> claims() {
-    var ctx = event.getRequestContext();
-    if (ctx == null || ctx.getAuthorizer() == null || ctx.getAuthorizer().getJwt() == null
-        || ctx.getAuthorizer().getJwt().getClaims() == null) {
-      return Map.of();
-    }
-    return ctx.getAuthorizer().getJwt().getClaims();
   }
 
   private static SwitchboardException tooLarge(int maxBytes) {

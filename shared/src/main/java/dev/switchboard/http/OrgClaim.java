@@ -4,27 +4,36 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
+import dev.switchboard.log.Log;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * Finds the org id among JWT claims, refusing anything that could be read two ways.
+ * Finds the org id among the JWT claims API Gateway's JWT authorizer passes on, refusing
+ * anything that could be read two ways.
  *
- * <p>API Gateway's JWT authorizer hands claims over as strings: a nested object arrives
- * either as JSON or in Go's {@code map[key:value other:value]} form, where a value holding a
- * space is printed as it is. So for a nested name ("app_metadata.org_id"):
+ * <p>That authorizer hands claims over as strings: a nested object arrives either as JSON or
+ * in Go's {@code map[key:value other:value]} form, keys sorted, values unquoted, a space inside
+ * a value printed as it is. So for a nested name ("app_metadata.org_id"):
  * <ul>
  *   <li>the JSON form is read as JSON (unambiguous);</li>
- *   <li>the Go-map form is read only when the key occurs exactly once at the start of an
- *       entry and its value is followed by another {@code key:value} entry or the end: a user
- *       who can edit a sibling string (a display name {@code "x org_id:<victim>"}) makes the
- *       key occur twice, which is refused, not resolved by order;</li>
+ *   <li>the Go form is read only when it is exactly {@code map[org_id:<uuid>]}, the claim
+ *       object holding nothing else: beside any other entry, a user who may edit a sibling
+ *       string (a display name {@code "x org_id:<victim>"}) prints exactly what a real entry
+ *       prints. Anything else is refused, with a log line telling the operator to have the
+ *       identity provider emit the organisation as a top-level claim (or to use the Lambda
+ *       authorizer, which reads the token itself);</li>
  *   <li>a top-level claim literally named "app_metadata.org_id" is read only when there is
  *       no parent claim; both at once is refused.</li>
  * </ul>
  * A refusal is 401: the token does not say unambiguously which organisation it speaks for.
  */
 final class OrgClaim {
+  private static final Log LOG = Log.of(OrgClaim.class);
+  private static final Pattern UUID_TEXT =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
   private OrgClaim() {}
 
   /** The claim's value; empty when the token has none; 401 when it is ambiguous. */
@@ -50,36 +59,27 @@ final class OrgClaim {
         return Optional.empty();
       }
     }
-    if (trimmed.startsWith("map[") && trimmed.endsWith("]") && rest.indexOf('.') < 0) {
-      return fromGoMap(trimmed.substring(4, trimmed.length() - 1), rest);
+    if (trimmed.startsWith("map[")) {
+      return Optional.of(fromGoMap(trimmed, claimName, rest));
     }
     return Optional.empty();
   }
 
-  /** Go's fmt of map[string]interface{}: "org_id:abc plan:pro", keys sorted, values unquoted. */
-  private static Optional<String> fromGoMap(String entries, String key) {
-    String[] tokens = entries.split(" ", -1);
-    String prefix = key + ":";
-    String value = null;
-    int found = 0;
-    for (int i = 0; i < tokens.length; i++) {
-      if (!tokens[i].startsWith(prefix)) {
-        continue;
-      }
-      found++;
-      value = tokens[i].substring(prefix.length());
-      // the next token must start another entry; one without a colon is the rest of this value
-      if (i + 1 < tokens.length && tokens[i + 1].indexOf(':') <= 0) {
-        throw ambiguous("the " + key + " value holds a space");
+  /** Only {@code map[<key>:<uuid>]}: one entry, the key the claim names, a uuid. */
+  private static String fromGoMap(String rendered, String claimName, String key) {
+    String prefix = "map[" + key + ":";
+    if (key.indexOf('.') < 0 && rendered.startsWith(prefix) && rendered.endsWith("]")) {
+      String value = rendered.substring(prefix.length(), rendered.length() - 1);
+      if (UUID_TEXT.matcher(value).matches()) {
+        return value;
       }
     }
-    if (found > 1) {
-      throw ambiguous(key + " occurs " + found + " times");
-    }
-    if (value != null && (value.indexOf(':') >= 0 || value.indexOf('[') >= 0 || value.indexOf(']') >= 0)) {
-      throw ambiguous("the " + key + " value holds a separator");
-    }
-    return nonBlank(value);
+    LOG.warn("auth.org_claim.go_map_refused", "claim", claimName,
+        "action", "API Gateway's JWT authorizer passed this nested claim on as a Go map other than exactly"
+            + " map[" + key + ":<uuid>], a form a user-editable sibling value can forge: have the identity"
+            + " provider emit the organisation id as a top-level claim (ORG_ID_CLAIM without a dot), or use"
+            + " the lambda authorizer mode, which reads the token itself");
+    throw ambiguous("a nested claim passed on as a Go map other than map[" + key + ":<uuid>]");
   }
 
   private static Optional<String> nonBlank(String value) {
