@@ -9,6 +9,7 @@ import dev.switchboard.log.Log;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Records and applies one verified Stripe event, exactly once.
@@ -22,9 +23,11 @@ import java.util.Map;
  */
 public final class ApplyStripeEvent {
   private static final Log LOG = Log.of(ApplyStripeEvent.class);
+  /** How Stripe names its API versions: "2026-07-29.dahlia", and before 2024 "2023-10-16". */
+  private static final Pattern STRIPE_VERSION = Pattern.compile("20[0-9]{2}-[0-9]{2}-[0-9]{2}(\\.[a-z]{1,20})?");
 
   /** What became of a delivery. */
-  public enum Outcome { APPLIED, IGNORED, DUPLICATE }
+  public enum Outcome { APPLIED, IGNORED, DEFERRED, DUPLICATE }
 
   private final Database database;
   private final String apiVersion;
@@ -36,7 +39,7 @@ public final class ApplyStripeEvent {
   public ApplyStripeEvent(Database database, String apiVersion) {
     this.database = database;
     this.apiVersion = apiVersion;
-    this.refunds = new RefundDebits(apiVersion);
+    this.refunds = new RefundDebits();
     this.topUps = new TopUpCredits(refunds);
   }
 
@@ -48,10 +51,10 @@ public final class ApplyStripeEvent {
           return null;
         }
         EventDecision d = decide(tx, event);
-        if (d.applied()) {
-          events.markProcessed(tx, event.id(), d.orgId());
-        } else {
-          events.markIgnored(tx, event.id(), d.orgId(), d.recordedReason());
+        switch (d.status()) {
+          case APPLIED -> events.markProcessed(tx, event.id(), d.orgId());
+          case IGNORED -> events.markIgnored(tx, event.id(), d.orgId(), d.recordedReason());
+          case DEFERRED -> events.markDeferred(tx, event.id(), d.orgId(), d.recordedReason());
         }
         return d;
       });
@@ -69,6 +72,11 @@ public final class ApplyStripeEvent {
       LOG.info("stripe.event.duplicate", "eventId", event.id(), "eventType", event.type());
       return Outcome.DUPLICATE;
     }
+    if (decision.status() == EventDecision.Status.DEFERRED) {
+      LOG.warn("stripe.event.deferred", "eventId", event.id(), "eventType", event.type(),
+          "apiVersion", event.apiVersion().orElse(null), "reason", decision.reason(), "orgId", decision.orgId());
+      return Outcome.DEFERRED;
+    }
     if (!decision.applied()) {
       // counted by a metric filter on this event name: a correctly signed event we refused
       LOG.warn("stripe.event.ignored", "eventId", event.id(), "eventType", event.type(),
@@ -84,14 +92,30 @@ public final class ApplyStripeEvent {
     return Outcome.APPLIED;
   }
 
+  /**
+   * The event's fate, from its content. A copy rendered in another API version (while the
+   * registrar replaces the endpoint, Stripe sends every event to both endpoints, each copy in
+   * its endpoint's version, in any order) is read the same way: our reading takes only fields
+   * every version renders alike, and checks each one's type. When that copy passes every check
+   * it is applied, since an event created before the new endpoint existed reaches the old one
+   * only; when it fails one, it is deferred, not ignored, so that the copy in our version
+   * still decides.
+   */
   private EventDecision decide(Connection tx, StripeEvent event) throws SQLException {
+    String version = event.apiVersion().orElse("(none)");
+    EventDecision decision = version.equals(apiVersion) || STRIPE_VERSION.matcher(version).matches()
+        ? decideFromContent(tx, event)
+        : EventDecision.ignored(null, "unknown_api_version", "api_version is not a Stripe API version");
+    if (decision.status() == EventDecision.Status.IGNORED && !version.equals(apiVersion)) {
+      return decision.deferred(version, apiVersion);
+    }
+    return decision;
+  }
+
+  private EventDecision decideFromContent(Connection tx, StripeEvent event) throws SQLException {
     if (event.unstorable()) {
       return EventDecision.ignored(null, "unsupported_characters",
           "a string in the event holds U+0000, which cannot be stored; recorded with U+FFFD, not applied");
-    }
-    if (!event.apiVersion().orElse("").equals(apiVersion)) {
-      return EventDecision.ignored(null, "api_version_mismatch", "api_version is "
-          + event.apiVersion().orElse("(none)") + "; the endpoint is registered with " + apiVersion);
     }
     try {
       switch (event.type()) {

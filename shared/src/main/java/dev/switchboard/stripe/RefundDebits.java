@@ -25,15 +25,10 @@ import java.util.Optional;
  * {@link #settleEarlierRefunds} applies it when the credit lands.
  */
 final class RefundDebits {
-  private final String apiVersion;
   private final Ledger ledger = new Ledger();
   private final RefundShortfalls shortfalls = new RefundShortfalls();
   private final Organizations organizations = new Organizations();
   private final StripeWebhookEvents events = new StripeWebhookEvents();
-
-  RefundDebits(String apiVersion) {
-    this.apiVersion = apiVersion;
-  }
 
   EventDecision apply(Connection tx, StripeEvent event) throws SQLException {
     JsonObject charge = event.object();
@@ -65,13 +60,13 @@ final class RefundDebits {
    */
   Pence settleEarlierRefunds(Connection tx, Ledger.TopUpCredit credit, String paymentIntent)
       throws SQLException {
-    Optional<StripeWebhookEvents.RecordedRefund> refund = events.largestRefund(tx, paymentIntent, apiVersion);
+    Optional<StripeWebhookEvents.RecordedRefund> refund = events.largestRefund(tx, paymentIntent);
     if (refund.isEmpty()) {
       return Pence.ZERO;
     }
     Pence shortfall = debitNewlyRefunded(tx, credit, paymentIntent, refund.get().chargeId(),
         refund.get().amountRefunded(), refund.get().eventId());
-    events.markRefundsAppliedLate(tx, paymentIntent, apiVersion, credit.orgId());
+    events.markRefundsAppliedLate(tx, paymentIntent, credit.orgId());
     return shortfall;
   }
 

@@ -14,9 +14,10 @@ import java.util.Optional;
  *
  * <p>{@link #begin} is the deduplication. Its {@code INSERT … ON CONFLICT (event_id)} waits
  * for any transaction that is inserting the same id (a concurrent delivery still in flight)
- * and then either claims the row (new, or left {@code failed}/{@code received}) or finds it
- * {@code processed}/{@code ignored}: a duplicate. So an event is applied by exactly one
- * delivery, and a failed one is claimed again by Stripe's retry.
+ * and then either claims the row (new, or left {@code failed}, {@code received} or
+ * {@code deferred}) or finds it {@code processed}/{@code ignored}: a duplicate. So an event is
+ * applied by exactly one delivery, a failed one is claimed again by Stripe's retry, and one
+ * deferred (a copy in another API version we could not apply) by the copy in our version.
  */
 public final class StripeWebhookEvents {
 
@@ -27,7 +28,7 @@ public final class StripeWebhookEvents {
         VALUES (?, ?, ?, ?, 'received', 1, ?::jsonb)
         ON CONFLICT (event_id) DO UPDATE
            SET status = 'received', attempts = stripe_webhook_events.attempts + 1, error = NULL
-         WHERE stripe_webhook_events.status IN ('failed', 'received')
+         WHERE stripe_webhook_events.status IN ('failed', 'received', 'deferred')
         RETURNING attempts
         """)) {
       bindEvent(ps, e);
@@ -46,6 +47,11 @@ public final class StripeWebhookEvents {
     finish(tx, eventId, "ignored", orgId, reason);
   }
 
+  /** Not applied, and not final: the next delivery of the event claims it again. */
+  public void markDeferred(Connection tx, String eventId, OrgId orgId, String reason) throws SQLException {
+    finish(tx, eventId, "deferred", orgId, reason);
+  }
+
   /**
    * Records a delivery whose application failed (its own transaction, after the applying one
    * rolled back): {@code failed}, the error, one more attempt. A row another delivery has
@@ -57,7 +63,7 @@ public final class StripeWebhookEvents {
         VALUES (?, ?, ?, ?, 'failed', 1, ?, ?::jsonb)
         ON CONFLICT (event_id) DO UPDATE
            SET status = 'failed', attempts = stripe_webhook_events.attempts + 1, error = EXCLUDED.error
-         WHERE stripe_webhook_events.status IN ('failed', 'received')
+         WHERE stripe_webhook_events.status IN ('failed', 'received', 'deferred')
         """)) {
       bindEvent(ps, e);
       ps.setString(5, error);
@@ -70,18 +76,17 @@ public final class StripeWebhookEvents {
   public record RecordedRefund(String eventId, String chargeId, long amountRefunded) {}
 
   /**
-   * The refund events recorded for this PaymentIntent in our API version and in GBP, largest
-   * total first ({@code amount_refunded} is cumulative, so the largest says it all).
+   * The refund events recorded for this PaymentIntent in GBP, largest total first
+   * ({@code amount_refunded} is cumulative, so the largest says it all). In any API version:
+   * each copy is a fact Stripe reported, and the fields read here render alike in all of them.
    */
-  public Optional<RecordedRefund> largestRefund(Connection tx, String paymentIntentId, String apiVersion)
-      throws SQLException {
+  public Optional<RecordedRefund> largestRefund(Connection tx, String paymentIntentId) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
         SELECT event_id, payload #>> '{data,object,id}' AS charge_id,
                (payload #>> '{data,object,amount_refunded}')::bigint AS amount_refunded
           FROM stripe_webhook_events
          WHERE event_type = 'charge.refunded'
            AND payload #>> '{data,object,payment_intent}' = ?
-           AND api_version = ?
            AND payload #>> '{data,object,currency}' = 'gbp'
            AND payload #>> '{data,object,amount_refunded}' ~ '^[0-9]{1,15}$'
            AND payload #>> '{data,object,id}' IS NOT NULL
@@ -89,7 +94,6 @@ public final class StripeWebhookEvents {
          LIMIT 1
         """)) {
       ps.setString(1, paymentIntentId);
-      ps.setString(2, apiVersion);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
@@ -104,20 +108,17 @@ public final class StripeWebhookEvents {
    * The refunds recorded before this PaymentIntent's top-up was credited have now been applied
    * with the credit: every one of them, since the largest (cumulative) total settled them all.
    */
-  public void markRefundsAppliedLate(Connection tx, String paymentIntentId, String apiVersion, OrgId orgId)
-      throws SQLException {
+  public void markRefundsAppliedLate(Connection tx, String paymentIntentId, OrgId orgId) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
         UPDATE stripe_webhook_events
            SET status = 'processed', org_id = ?, ignored_reason = NULL, processed_at = now()
-         WHERE event_type = 'charge.refunded' AND status = 'ignored'
+         WHERE event_type = 'charge.refunded' AND status IN ('ignored', 'deferred')
            AND ignored_reason LIKE 'no_credited_top_up:%'
            AND payload #>> '{data,object,payment_intent}' = ?
-           AND api_version = ?
            AND payload #>> '{data,object,currency}' = 'gbp'
         """)) {
       ps.setObject(1, orgId.value());
       ps.setString(2, paymentIntentId);
-      ps.setString(3, apiVersion);
       ps.executeUpdate();
     }
   }

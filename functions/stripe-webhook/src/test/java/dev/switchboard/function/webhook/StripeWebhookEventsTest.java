@@ -66,12 +66,6 @@ class StripeWebhookEventsTest {
   }
 
   @Test
-  void anotherApiVersion_isIgnored_evenWhenEverythingElseIsRight() {
-    assertIgnored(f.stripe.inApiVersion("2024-06-20").checkoutSessionCompleted(StripeEvents.id("evt"), topUp),
-        "api_version_mismatch");
-  }
-
-  @Test
   void checkoutForSomethingOtherThanATopUp_isIgnored() {
     assertIgnored(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp.withType("subscription")),
         "not_wallet_topup");
