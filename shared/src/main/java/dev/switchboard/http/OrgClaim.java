@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  *       identity provider emit the organisation as a top-level claim (or to use the Lambda
  *       authorizer, which reads the token itself);</li>
  *   <li>a top-level claim literally named "app_metadata.org_id" is read only when there is
- *       no parent claim; both at once is refused.</li>
+ *       no parent claim; both at once is refused;</li>
+ *   <li>a namespaced name ({@code https://example.com/org_id}, Auth0's advice for custom
+ *       claims) is one top-level claim, its dots not split.</li>
  * </ul>
  * A refusal is 401: the token does not say unambiguously which organisation it speaks for.
  */
@@ -40,7 +42,7 @@ final class OrgClaim {
   static Optional<String> find(Map<String, String> claims, String claimName) {
     String direct = claims.get(claimName);
     int dot = claimName.indexOf('.');
-    if (dot < 0) {
+    if (dot < 0 || claimName.contains("://")) { // a namespaced name (https://example.com/org_id) is one claim
       return nonBlank(direct);
     }
     String parent = claims.get(claimName.substring(0, dot));
