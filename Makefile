@@ -18,7 +18,7 @@ MVNW := $(ROOT)/mvnw -B -q -f $(ROOT)/pom.xml
 
 # the function modules, in template order
 FUNCTIONS := provision-number list-numbers release-number reconcile stripe-webhook wallet \
-	stripe-webhook-endpoint database-migration
+	stripe-webhook-endpoint database-migration authorizer
 comma := ,
 empty :=
 space := $(empty) $(empty)
@@ -32,7 +32,7 @@ STAMP := $(ROOT)/target/sam-build.stamp
 
 .PHONY: build-ProvisionNumberFunction build-ListNumbersFunction build-ReleaseNumberFunction \
 	build-ReconcileFunction build-StripeWebhookFunction build-WalletFunction \
-	build-StripeWebhookEndpointFunction build-DatabaseMigrationFunction artifacts-dir lint FORCE
+	build-StripeWebhookEndpointFunction build-DatabaseMigrationFunction build-AuthorizerFunction artifacts-dir lint FORCE
 
 # every function module in one Maven run; again only when a source changed or a jar is missing
 $(STAMP): $(SOURCES) $(if $(filter-out $(wildcard $(JARS)),$(JARS)),FORCE)
@@ -71,6 +71,9 @@ build-StripeWebhookEndpointFunction: artifacts-dir $(STAMP)
 
 build-DatabaseMigrationFunction: artifacts-dir $(STAMP)
 	$(call package_function,database-migration)
+
+build-AuthorizerFunction: artifacts-dir $(STAMP)
+	$(call package_function,authorizer)
 
 FORCE:
 

@@ -47,7 +47,7 @@ class TemplateTest {
       "AWS::URLSuffix");
   private static final Set<String> EXPECTED_FUNCTIONS = Set.of("ProvisionNumberFunction",
       "ListNumbersFunction", "ReleaseNumberFunction", "ReconcileFunction", "StripeWebhookFunction",
-      "WalletFunction", "StripeWebhookEndpointFunction", "DatabaseMigrationFunction");
+      "WalletFunction", "StripeWebhookEndpointFunction", "DatabaseMigrationFunction", "AuthorizerFunction");
 
   private static Map<String, Object> template;
   private static Map<String, Object> resources;
@@ -361,7 +361,8 @@ class TemplateTest {
         "StripeWebhookFunction", Set.of("DATABASE_URL", "STRIPE_WEBHOOK_SECRET"),
         "WalletFunction", Set.of("DATABASE_URL", "STRIPE_API_KEY"),
         "StripeWebhookEndpointFunction", Set.of("STRIPE_API_KEY"),
-        "DatabaseMigrationFunction", Set.of("MIGRATION_DATABASE_URL", "DATABASE_URL"));
+        "DatabaseMigrationFunction", Set.of("MIGRATION_DATABASE_URL", "DATABASE_URL"),
+        "AuthorizerFunction", Set.of("AUTHORIZER_HS256_SECRET"));
     String globals = String.valueOf(map(template.get("Globals")).get("Function"));
     assertFalse(globals.contains("SECRET"), "no secret is given to every function: " + globals);
 
@@ -381,6 +382,10 @@ class TemplateTest {
 
       Set<String> granted = new TreeSet<>();
       for (Object policy : (List<?>) props.get("Policies")) {
+        // a grant given only when its secret is (the authorizer's): the granting branch
+        if (policy instanceof Map<?, ?> conditional && conditional.get("Fn::If") instanceof List<?> branches) {
+          policy = branches.get(1);
+        }
         if (policy instanceof Map<?, ?> m && m.containsKey("AWSSecretsManagerGetSecretValuePolicy")) {
           granted.addAll(refs(m.get("AWSSecretsManagerGetSecretValuePolicy")));
         }
