@@ -177,11 +177,28 @@ final class TemplateModel {
       } else {
         Map<String, Object> apiAuth = merge(map(httpApiGlobals.get("Auth")), apiAuth(properties, resources));
         authorized = apiAuth.get("DefaultAuthorizer") != null
-            && !"NONE".equals(String.valueOf(apiAuth.get("DefaultAuthorizer")));
+            && !"NONE".equals(String.valueOf(apiAuth.get("DefaultAuthorizer")))
+            || definedSecurity(properties, resources, path, method);
       }
       routes.add(new HttpRoute(method, path, functionId, authorized));
     }
     return routes;
+  }
+
+  /**
+   * Whether the route names a security scheme in the API's own {@code DefinitionBody} (as the
+   * template does, to switch authorizers): SAM keeps that security when it adds the route.
+   */
+  private static boolean definedSecurity(Map<String, Object> eventProperties, Map<String, Object> resources,
+      String path, String method) {
+    Object apiId = eventProperties.get("ApiId");
+    if (!(apiId instanceof Map<?, ?> ref) || ref.get("Ref") == null) {
+      return false;
+    }
+    Map<String, Object> body = map(map(map(resources.get(String.valueOf(ref.get("Ref")))).get("Properties"))
+        .get("DefinitionBody"));
+    Map<String, Object> operation = map(map(map(body.get("paths")).get(path)).get(method.toLowerCase(java.util.Locale.ROOT)));
+    return operation.get("security") instanceof List<?> security && !security.isEmpty();
   }
 
   /** The Auth block of the HttpApi resource the event's {@code ApiId: !Ref X} names. */
