@@ -30,11 +30,12 @@ import java.util.concurrent.TimeoutException;
  * into the HTTP response, as API Gateway does. Requests are served concurrently; each one
  * runs in an execution environment of its function's pool.
  *
- * <p>Routes behind the JWT authorizer need a bearer token, as in AWS (401 otherwise); its
- * claims are decoded but not verified, as in {@code sam local start-api}. So a request that
- * arrived through a proxy or tunnel ({@link ForwardedRequests}) gets 401 on every such route
- * and 404 under {@code /_local/}: only the routes without a JWT (the Stripe webhook, which
- * verifies its own signature) are served to it.
+ * <p>Routes behind the API's authorizer are checked as API Gateway checks them, in the mode
+ * the template's {@code AuthorizerMode} names ({@link GatewayAuthorizer}): the local tokens
+ * are signed, so an unsigned token, another key's or another audience's is refused. A request
+ * that arrived through a proxy or tunnel ({@link ForwardedRequests}) still gets 401 on every
+ * such route and 404 under {@code /_local/}, whatever it carries: only the routes without an
+ * authorizer (the Stripe webhook, which verifies its own signature) are served to it.
  */
 final class ApiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +50,7 @@ final class ApiServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PrintStream log;
   private final Duration integrationTimeout;
+  private final GatewayAuthorizer authorizer;
   private volatile CheckoutPayer payer;
 
   private ApiServer(LocalRun run, HttpServer server, ExecutorService executor, PrintStream log,
@@ -59,6 +61,27 @@ final class ApiServer implements AutoCloseable {
     this.executor = executor;
     this.log = log;
     this.integrationTimeout = integrationTimeout;
+    this.authorizer = authorizer(run, executor);
+  }
+
+  /** The template's AuthorizerMode: our AuthorizerFunction (lambda) or API Gateway's JWT authorizer. */
+  private GatewayAuthorizer authorizer(LocalRun run, ExecutorService executor) {
+    if (!"lambda".equals(run.parameter("AuthorizerMode").orElse("jwt"))) {
+      return GatewayAuthorizer.Jwt.local(run.devKey(), java.time.Clock.systemUTC());
+    }
+    FunctionPool pool = run.pool(LocalRun.AUTHORIZER_FUNCTION).orElseThrow(() -> new TemplateException(
+        "AuthorizerMode lambda needs the template's " + LocalRun.AUTHORIZER_FUNCTION));
+    long ttl = run.parameter("AuthorizerCacheTtlSeconds").map(Long::parseLong).orElse(300L);
+    return new GatewayAuthorizer.Lambda(event -> {
+      Optional<FunctionProcess.Outcome> outcome = invokeWithin(pool, HttpApiEvents.newRequestId(), event,
+          "authorizer");
+      if (outcome.isPresent() && outcome.get().kind() == FunctionProcess.Outcome.Kind.RESULT) {
+        return Optional.of(outcome.get().text());
+      }
+      outcome.ifPresent(o -> log.println(LocalRun.AUTHORIZER_FUNCTION + " failed (" + o.kind() + "): "
+          + ErrorDocuments.summary(o.text())));
+      return Optional.empty();
+    }, Duration.ofSeconds(ttl), java.time.Clock.systemUTC());
   }
 
   static ApiServer start(LocalRun run, String host, int port, PrintStream log) {
@@ -150,16 +173,6 @@ final class ApiServer implements AutoCloseable {
       }
       HttpRoute route = match.get().route();
       target = route.functionId();
-      Optional<Map<String, String>> claims = Optional.empty();
-      if (route.authorized()) {
-        claims = forwarded ? Optional.empty() : Jwt.claims(exchange.getRequestHeaders().getFirst("Authorization"));
-        if (claims.isEmpty()) {
-          target = forwarded ? route.functionId() + " refused (forwarded)" : target;
-          status = send(exchange, 401, Map.of("content-type", "application/json",
-              "www-authenticate", "Bearer"), "{\"message\":\"Unauthorized\"}");
-          return;
-        }
-      }
       byte[] body = readBody(exchange.getRequestBody());
       if (body == null) {
         status = send(exchange, 413, Map.of("content-type", "application/json"),
@@ -167,11 +180,27 @@ final class ApiServer implements AutoCloseable {
         return;
       }
       String requestId = HttpApiEvents.newRequestId();
+      Instant now = Instant.now();
       HttpApiEvents.Request request = new HttpApiEvents.Request(method, rawPath,
           exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body,
           exchange.getRemoteAddress().getAddress().getHostAddress());
-      String event = HttpApiEvents.build(request, route, match.get().pathParameters(), claims, requestId,
-          Instant.now()).toString();
+      GatewayAuthorizer.Decision decision = new GatewayAuthorizer.Decision(200, null, Optional.empty(), Optional.empty());
+      if (route.authorized()) {
+        decision = forwarded ? GatewayAuthorizer.UNAUTHORIZED
+            : authorizer.authorize(exchange.getRequestHeaders().getFirst("Authorization"), authorization ->
+                HttpApiEvents.authorizerEvent(request, route, match.get().pathParameters(), requestId, now,
+                    authorization));
+        if (!decision.allowed()) {
+          target = forwarded ? route.functionId() + " refused (forwarded)" : route.functionId() + " refused";
+          Map<String, String> headers = decision.status() == 401
+              ? Map.of("content-type", "application/json", "www-authenticate", "Bearer")
+              : Map.of("content-type", "application/json");
+          status = send(exchange, decision.status(), headers, decision.body());
+          return;
+        }
+      }
+      String event = HttpApiEvents.build(request, route, match.get().pathParameters(), decision.jwtClaims(),
+          decision.lambdaContext(), requestId, now).toString();
       FunctionPool pool = run.pool(route.functionId()).orElseThrow();
       Optional<FunctionProcess.Outcome> outcome = invokeWithin(pool, requestId, event, method + " " + rawPath);
       status = outcome.isPresent() ? respond(exchange, route, outcome.get())

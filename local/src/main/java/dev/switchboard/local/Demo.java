@@ -71,7 +71,7 @@ final class Demo {
       out.println();
       out.println("A new organisation " + org + " with an inbound and an outbound agent; wallet £0.00.");
       out.println("The local API is on " + api.baseUrl() + "; function logs go to stderr.");
-      Demo d = new Demo(out, api.baseUrl(), DevJwt.forOrg(org, claim));
+      Demo d = new Demo(out, api.baseUrl(), DevJwt.forOrg(run.devKey(), org, claim, java.time.Instant.now()));
       d.journey(api.payer(), org);
       return d.summary();
     } finally {

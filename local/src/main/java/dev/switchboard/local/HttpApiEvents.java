@@ -35,6 +35,16 @@ final class HttpApiEvents {
 
   static ObjectNode build(Request request, HttpRoute route, Map<String, String> pathParameters,
       Optional<Map<String, String>> jwtClaims, String requestId, Instant now) {
+    return build(request, route, pathParameters, jwtClaims, Optional.empty(), requestId, now);
+  }
+
+  /**
+   * The event for the route's function; {@code jwtClaims} when API Gateway's JWT authorizer let
+   * the request in, {@code lambdaContext} when our Lambda authorizer did (its answer's context).
+   */
+  static ObjectNode build(Request request, HttpRoute route, Map<String, String> pathParameters,
+      Optional<Map<String, String>> jwtClaims, Optional<Map<String, Object>> lambdaContext, String requestId,
+      Instant now) {
     ObjectNode event = JSON.createObjectNode();
     event.put("version", "2.0");
     event.put("routeKey", route.routeKey());
@@ -72,6 +82,9 @@ final class HttpApiEvents {
     ObjectNode context = event.putObject("requestContext");
     context.put("accountId", "123456789012");
     context.put("apiId", "local");
+    if (lambdaContext.isPresent()) {
+      context.putObject("authorizer").set("lambda", JSON.valueToTree(lambdaContext.get()));
+    }
     if (jwtClaims.isPresent()) {
       ObjectNode jwt = context.putObject("authorizer").putObject("jwt");
       ObjectNode claims = jwt.putObject("claims");
@@ -113,6 +126,29 @@ final class HttpApiEvents {
       event.put("isBase64Encoded", false);
     }
     return event;
+  }
+
+  /**
+   * The payload 2.0 event API Gateway sends a Lambda authorizer (simple responses): the
+   * request as the function would see it, without body or authorizer, plus {@code type},
+   * {@code routeArn} and the identity source's value ({@code $request.header.Authorization}).
+   */
+  static ObjectNode authorizerEvent(Request request, HttpRoute route, Map<String, String> pathParameters,
+      String requestId, Instant now, String authorization) {
+    ObjectNode event = build(request, route, pathParameters, Optional.empty(), requestId, now);
+    event.remove("body");
+    event.remove("isBase64Encoded");
+    ObjectNode ordered = JSON.createObjectNode();
+    ordered.put("version", "2.0");
+    ordered.put("type", "REQUEST");
+    ordered.put("routeArn", "arn:aws:execute-api:us-east-1:123456789012:local/$default/" + route.method() + route.path());
+    ordered.putArray("identitySource").add(authorization);
+    event.fields().forEachRemaining(e -> {
+      if (!e.getKey().equals("version")) {
+        ordered.set(e.getKey(), e.getValue());
+      }
+    });
+    return ordered;
   }
 
   /** A request id in API Gateway's shape (base64 of 10 bytes). */

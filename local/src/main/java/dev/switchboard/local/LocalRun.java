@@ -25,13 +25,23 @@ final class LocalRun implements AutoCloseable {
   /** Parallel execution environments per function, as a small reserved concurrency. */
   static final int MAX_CONCURRENCY_PER_FUNCTION = 4;
 
+  /** The authorizer function of the template's lambda mode. */
+  static final String AUTHORIZER_FUNCTION = "AuthorizerFunction";
+
   private final TemplateModel template;
   private final LocalServices services;
+  private final Intrinsics intrinsics;
+  private final String devKey;
+  private final boolean authorizerSandboxed;
   private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
 
-  private LocalRun(TemplateModel template, LocalServices services) {
+  private LocalRun(TemplateModel template, LocalServices services, Intrinsics intrinsics, String devKey,
+      boolean authorizerSandboxed) {
     this.template = template;
     this.services = services;
+    this.intrinsics = intrinsics;
+    this.devKey = devKey;
+    this.authorizerSandboxed = authorizerSandboxed;
   }
 
   static LocalRun start(RunOptions options, boolean seedDemoOrganisation, List<ProviderSandbox> sandboxes,
@@ -63,7 +73,26 @@ final class LocalRun implements AutoCloseable {
         template.functions().size(), template.routes().size());
     LocalServices services = LocalServices.start(given, givenValues, options.dataDirectory(), options.fresh(),
         seedDemoOrganisation, sandboxes, out);
-    LocalRun run = new LocalRun(template, services);
+    String devKey;
+    try {
+      devKey = DevJwt.key(process, options.dataDirectory());
+    } catch (RuntimeException e) {
+      services.close();
+      throw e;
+    }
+    // the lambda mode's authorizer verifies the local tokens unless a real issuer is named
+    // (JwtIssuer, or the function's own AUTHORIZER_ISSUER): docs/local.md
+    boolean authorizerSandboxed = !options.parameterOverrides().containsKey("JwtIssuer") && !given.test("AUTHORIZER_ISSUER");
+    Map<String, String> authorizerSandbox = authorizerSandboxed ? Map.of("AUTHORIZER_ISSUER", DevJwt.ISSUER,
+        "AUTHORIZER_AUDIENCE", DevJwt.AUDIENCE, "AUTHORIZER_ALGORITHMS", "HS256", "AUTHORIZER_JWKS_URL", "",
+        "AUTHORIZER_HS256_SECRET", devKey) : Map.of();
+    out.printf("  tokens    %s%n", authorizerSandboxed
+        ? "SANDBOX   local tokens (HS256) signed with " + (present(process.get(DevJwt.SECRET_VARIABLE))
+            ? DevJwt.SECRET_VARIABLE : "the key in " + options.dataDirectory().resolve(DevJwt.KEY_FILE))
+            + "; ./run token prints one"
+        : "REAL      the lambda mode's authorizer verifies the issuer's tokens (JwtIssuer "
+            + options.parameterOverrides().getOrDefault("JwtIssuer", process.getOrDefault("AUTHORIZER_ISSUER", "given")) + ")");
+    LocalRun run = new LocalRun(template, services, intrinsics, devKey, authorizerSandboxed);
 
     Map<String, String> unset = new TreeMap<>();
     for (FunctionSpec function : template.functions().values()) {
@@ -73,6 +102,9 @@ final class LocalRun implements AutoCloseable {
       env.putAll(envVars.forFunction(function.logicalId()));
       env.putAll(process);
       env.putAll(services.settings());
+      if (function.logicalId().equals(AUTHORIZER_FUNCTION)) {
+        env.putAll(authorizerSandbox);
+      }
       env.putIfAbsent("AWS_REGION", region);
       env.putIfAbsent("AWS_DEFAULT_REGION", region);
       env.put("AWS_LAMBDA_FUNCTION_NAME", function.logicalId());
@@ -97,6 +129,25 @@ final class LocalRun implements AutoCloseable {
 
   LocalServices services() {
     return services;
+  }
+
+  /** A template parameter's value in this run (its Default, or --parameter-overrides). */
+  Optional<String> parameter(String name) {
+    try {
+      return intrinsics.string(Map.of("Ref", name));
+    } catch (Intrinsics.Unresolvable e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The key the local tokens are signed with ({@link DevJwt}). */
+  String devKey() {
+    return devKey;
+  }
+
+  /** True when the lambda mode's authorizer checks the local tokens, not a real issuer's. */
+  boolean authorizerSandboxed() {
+    return authorizerSandboxed;
   }
 
   /** The function's pool; empty for a logical id the template does not have. */

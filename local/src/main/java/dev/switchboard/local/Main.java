@@ -26,6 +26,7 @@ public final class Main {
 
         invoke <FunctionLogicalId> --event <file|->   run one function once; its result JSON on stdout
         start-api [--port 3000] [--host 127.0.0.1]     serve every HTTP API route of the template
+        token [--org <uuid>]                          a local token for the organisation (default: the demo one)
         demo                                          top up, search, provision, list, release, statement
 
       options for every command:
@@ -62,6 +63,7 @@ public final class Main {
       return switch (a.command) {
         case "invoke" -> invoke(a, in, out, err);
         case "start-api" -> startApi(a, out, err);
+        case "token" -> token(a, out);
         case "demo" -> Demo.run(a.options, out);
         default -> throw new UsageException("unknown command " + a.command + "\n\n" + USAGE_TEXT);
       };
@@ -120,9 +122,10 @@ public final class Main {
 
   /** A Stripe delivery signed again with the sandbox's webhook secret; unchanged with a secret of your own. */
   private static String signedForTheSandbox(String event, LocalRun run, PrintStream err) {
-    return run.services().sandboxWebhookSecret()
+    String stripeSigned = run.services().sandboxWebhookSecret()
         .map(secret -> StripeSampleSigning.signAgain(event, secret, err))
         .orElse(event);
+    return run.authorizerSandboxed() ? DevJwtSampleSigning.signAgain(stripeSigned, run.devKey(), err) : stripeSigned;
   }
 
   private static String readEvent(String source, java.io.InputStream in) {
@@ -144,6 +147,21 @@ public final class Main {
     } catch (IOException e) {
       throw new UsageException("cannot read the event: " + e.getMessage());
     }
+  }
+
+  /**
+   * A local token for {@code --org} (default: the demo organisation), signed with this data
+   * directory's key, in the claim the functions read: what start-api accepts (docs/local.md).
+   */
+  private static int token(Arguments a, PrintStream out) {
+    java.util.UUID org = a.org.map(text -> dev.switchboard.domain.Ids.parseUuid(text)
+        .orElseThrow(() -> new UsageException("--org must be a uuid, not " + text))).orElse(DemoOrganization.ORG_ID);
+    String claim = Optional.ofNullable(a.options.processEnvironment().get("ORG_ID_CLAIM")).filter(c -> !c.isBlank())
+        .or(() -> Optional.ofNullable(a.options.parameterOverrides().get("OrgIdClaim")))
+        .orElse("org_id");
+    out.println(DevJwt.forOrg(DevJwt.key(a.options.processEnvironment(), a.options.dataDirectory()), org, claim,
+        java.time.Instant.now()));
+    return OK;
   }
 
   private static int startApi(Arguments a, PrintStream out, PrintStream err) {
@@ -186,9 +204,10 @@ public final class Main {
           .filter(c -> c != null && !c.isBlank()).orElse("org_id");
       out.println();
       out.println("Demo organisation " + org + " (an inbound and an outbound agent, wallet £0.00).");
-      out.println("Its dev JWT (unsigned: good for this local API only):");
+      out.println("Its local token (HS256, signed with this data directory's key, valid "
+          + DevJwt.LIFETIME.toHours() + " hours; ./run token prints a new one, --org <uuid> for another org):");
       out.println();
-      out.println("  export TOKEN=" + DevJwt.forOrg(org, claim));
+      out.println("  export TOKEN=" + DevJwt.forOrg(run.devKey(), org, claim, java.time.Instant.now()));
       out.println();
       out.println("  curl -s " + api.baseUrl() + "/phone-numbers -H \"Authorization: Bearer $TOKEN\"");
     });
@@ -200,7 +219,8 @@ public final class Main {
     if (!api.isLoopback()) {
       out.println();
       out.println("WARNING: listening beyond this machine (--host " + api.baseUrl()
-          + "): this API accepts unsigned JWTs, so anyone who can reach it can act as any organisation.");
+          + "): a request from another machine reaches only POST /webhooks/stripe; every route behind the"
+          + " authorizer answers it 401.");
     }
     out.println();
     out.println("Ready. Ctrl-C stops everything.");
@@ -211,6 +231,7 @@ public final class Main {
     String command;
     List<String> positional = new ArrayList<>();
     Optional<String> event = Optional.empty();
+    Optional<String> org = Optional.empty();
     String host = "127.0.0.1";
     int port = 3000;
     RunOptions options;
@@ -231,6 +252,7 @@ public final class Main {
           case "--template", "-t" -> template = Path.of(value(args, ++i, arg));
           case "--data-dir" -> dataDir = Path.of(value(args, ++i, arg));
           case "--fresh" -> fresh = true;
+          case "--org" -> a.org = Optional.of(value(args, ++i, arg));
           case "--host" -> a.host = value(args, ++i, arg);
           case "--port", "-p" -> a.port = port(value(args, ++i, arg));
           case "--parameter-overrides" -> {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiEventTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final String TOKEN = DevJwt.forOrg(UUID.fromString("22222222-2222-4222-8222-222222222222"), "org_id");
+  private static String TOKEN;
 
   @TempDir
   static Path dir;
@@ -42,6 +42,8 @@ class ApiEventTest {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     run = LocalRun.start(options, false, Sandboxes.all(), quiet);
     api = ApiServer.start(run, "127.0.0.1", 0, quiet);
+    TOKEN = DevJwt.forOrg(run.devKey(), UUID.fromString("22222222-2222-4222-8222-222222222222"), "org_id",
+        java.time.Instant.now());
   }
 
   @AfterAll
@@ -131,10 +133,14 @@ class ApiEventTest {
   void anAuthorizedRoute_withoutABearerToken_is401_andTheFunctionNeverRuns() throws Exception {
     HttpResponse<String> none = send(request("/items/1"));
     HttpResponse<String> garbage = send(request("/items/1").header("Authorization", "Bearer not-a-jwt"));
+    HttpResponse<String> unsigned = send(request("/items/1").header("Authorization", "Bearer "
+        + dev.switchboard.testing.fake.FakeIssuer.unsigned(Map.of("iss", DevJwt.ISSUER, "aud", DevJwt.AUDIENCE,
+            "org_id", "22222222-2222-4222-8222-222222222222", "exp", 4102444800L))));
 
     assertEquals(401, none.statusCode());
     assertEquals("{\"message\":\"Unauthorized\"}", none.body());
     assertEquals(401, garbage.statusCode());
+    assertEquals(401, unsigned.statusCode(), "alg none");
   }
 
   @Test

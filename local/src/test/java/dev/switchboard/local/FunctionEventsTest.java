@@ -49,6 +49,9 @@ class FunctionEventsTest {
         new Case("ListNumbersFunction", "list-numbers.json", false, 200, "\"numbers\":[]"),
         // the same request as the lambda authorizer mode hands it over
         new Case("ListNumbersFunction", "list-numbers-lambda-authorizer.json", false, 200, "\"numbers\":[]"),
+        // the lambda mode's authorizer: the sample's old token is signed again with the local key
+        new Case("AuthorizerFunction", "authorizer-request.json", false, -1,
+            "\"isAuthorized\":true,\"context\":{\"orgId\":\"11111111-1111-4111-8111-111111111111\""),
         new Case("ProvisionNumberFunction", "search-available-numbers.json", false, 200, "+1415"),
         new Case("WalletFunction", "wallet-get.json", false, 200, "\"balancePence\":0"),
         // the return URLs come from the env-vars example, as docs/local.md shows

@@ -46,7 +46,7 @@ class SecondRunTest {
       try (LocalRun local = LocalRun.start(options(false), true, Sandboxes.all(),
                new PrintStream(firstLines, true, StandardCharsets.UTF_8));
            ApiServer api = ApiServer.start(local, "127.0.0.1", 0, QUIET)) {
-        Journey journey = new Journey(api, DevJwt.forOrg(local.services().demoOrganisation().orElseThrow(), "org_id"));
+        Journey journey = new Journey(api, DevJwt.forOrg(local.devKey(), local.services().demoOrganisation().orElseThrow(), "org_id", java.time.Instant.now()));
 
         long balance = journey.wallet();
         journey.topUp(5_000);
@@ -82,7 +82,7 @@ class SecondRunTest {
     String firstSid;
     try (LocalRun local = LocalRun.start(options(false), true, Sandboxes.all(), QUIET);
          ApiServer api = ApiServer.start(local, "127.0.0.1", 0, QUIET)) {
-      Journey journey = new Journey(api, DevJwt.forOrg(local.services().demoOrganisation().orElseThrow(), "org_id"));
+      Journey journey = new Journey(api, DevJwt.forOrg(local.devKey(), local.services().demoOrganisation().orElseThrow(), "org_id", java.time.Instant.now()));
       journey.topUp(5_000);
       journey.provision("first");
       firstSid = local.pool("ProvisionNumberFunction").orElseThrow().environment().get("TWILIO_MASTER_ACCOUNT_SID");
@@ -95,7 +95,7 @@ class SecondRunTest {
          ApiServer api = ApiServer.start(local, "127.0.0.1", 0, QUIET)) {
       assertTrue(firstLines.toString(StandardCharsets.UTF_8).contains("WARNING   the database in " + dir
           + " knows Twilio subaccounts this new sandbox does not"), firstLines.toString(StandardCharsets.UTF_8));
-      Journey journey = new Journey(api, DevJwt.forOrg(local.services().demoOrganisation().orElseThrow(), "org_id"));
+      Journey journey = new Journey(api, DevJwt.forOrg(local.devKey(), local.services().demoOrganisation().orElseThrow(), "org_id", java.time.Instant.now()));
       JsonNode refused = journey.ok(journey.call("POST", "/phone-numbers", "{\"country\":\"US\",\"numberType\":"
           + "\"local\",\"direction\":\"outbound\"}", "Idempotency-Key", "unknown-subaccount"), 502);
       assertTrue(refused.path("error").path("refunded").asBoolean(), refused.toString());
@@ -105,7 +105,7 @@ class SecondRunTest {
          ApiServer api = ApiServer.start(local, "127.0.0.1", 0, QUIET)) {
       assertFalse(firstSid.equals(local.pool("ProvisionNumberFunction").orElseThrow().environment()
           .get("TWILIO_MASTER_ACCOUNT_SID")), "--fresh: new sandboxes");
-      Journey journey = new Journey(api, DevJwt.forOrg(local.services().demoOrganisation().orElseThrow(), "org_id"));
+      Journey journey = new Journey(api, DevJwt.forOrg(local.devKey(), local.services().demoOrganisation().orElseThrow(), "org_id", java.time.Instant.now()));
       assertEquals(0, journey.wallet(), "--fresh: a new database");
       journey.topUp(2_500);
       journey.provision("after-fresh");

@@ -48,7 +48,8 @@ class StartApiTest {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     run = LocalRun.start(options, true, Sandboxes.all(), quiet);
     api = ApiServer.start(run, "127.0.0.1", 0, quiet);
-    token = DevJwt.forOrg(run.services().demoOrganisation().orElseThrow(), "org_id");
+    token = DevJwt.forOrg(run.devKey(), run.services().demoOrganisation().orElseThrow(), "org_id",
+        java.time.Instant.now());
     db = new TestData(run.services().jdbcUrl());
   }
 
@@ -211,6 +212,40 @@ class StartApiTest {
     assertTrue(onThisMachine.startsWith("HTTP/1.1 200"), onThisMachine);
     assertEquals(0, db.count("SELECT count(*) FROM managed_phone_numbers WHERE routing_direction = 'unassigned'"));
     assertEquals(before, db.balance(DemoOrganization.ORG_ID));
+  }
+
+  /**
+   * The local API used to decode tokens without verifying them: through a tunnel that sends
+   * {@code Host: 127.0.0.1} and no forwarding header (nginx's default proxy_pass, ssh -R), a
+   * forged {@code alg: none} token reached every route as any organisation. Now a token must be
+   * signed with this data directory's key, for the local audience, and not expired.
+   */
+  @Test
+  void aForgedToken_throughATunnelThatLooksLocal_is401_onEveryAuthorizedRoute() throws Exception {
+    java.util.UUID victim = DemoOrganization.ORG_ID;
+    Map<String, Object> claims = Map.of("sub", "attacker", "iss", DevJwt.ISSUER, "aud", DevJwt.AUDIENCE,
+        "org_id", victim.toString(), "exp", Instant.now().plusSeconds(600).getEpochSecond());
+    Map<String, Object> otherAudience = new java.util.HashMap<>(claims);
+    otherAudience.put("aud", "not-switchboard");
+    List<String> forged = List.of(
+        dev.switchboard.testing.fake.FakeIssuer.unsigned(claims),
+        DevJwt.sign("a-key-the-attacker-made-of-32-bytes-or-more", claims),
+        DevJwt.sign(run.devKey(), otherAudience),
+        token.substring(0, token.lastIndexOf('.') + 1));
+    long before = db.balance(victim);
+    for (String t : forged) {
+      for (HttpRoute route : api.routes()) {
+        if (!route.authorized()) {
+          continue;
+        }
+        String path = route.path().replace("{id}", java.util.UUID.randomUUID().toString());
+        String answer = rawRequest(route.method() + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer " + t + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            + "Connection: close\r\n\r\n{}");
+        assertTrue(answer.startsWith("HTTP/1.1 401"), route.routeKey() + ": " + answer);
+      }
+    }
+    assertEquals(before, db.balance(victim));
   }
 
   /** What the tunnel is for: Stripe's signed delivery still reaches the webhook. */

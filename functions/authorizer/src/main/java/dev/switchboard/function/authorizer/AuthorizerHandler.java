@@ -79,7 +79,10 @@ public final class AuthorizerHandler implements RequestStreamHandler {
       Map<String, Object> context = new LinkedHashMap<>();
       context.put("orgId", verified.orgId().toString());
       verified.subject().ifPresent(sub -> context.put("sub", sub));
-      return Json.write(Map.of("isAuthorized", true, "context", context));
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("isAuthorized", true);
+      answer.put("context", context);
+      return Json.write(answer);
     } catch (TokenRejected e) {
       LOG.info("authorizer.refused", "reason", e.reason());
       return DENY;
