@@ -40,13 +40,16 @@ import java.util.concurrent.TimeUnit;
  * the function's own {@code function.jar}): the constructor, {@code beforeCheckpoint} and
  * {@code afterRestore}, then the first real request, for another organisation and doing real
  * work ({@link PrimingProbe}). Beside it, a cold JVM: the constructor, then the same kind of
- * request. Targets (issue 14): the primed request loads at most 5% of the classes the cold
- * JVM's first request loads (its constructor and its request: all a cold start loads for the
- * function), and takes at most 3× the function's warm p50 (measured in this process, fully
- * JIT-compiled, for the same kind of request).
+ * request. Targets: the primed request loads at most 5% of the classes the cold JVM's first
+ * request loads (its constructor and its request: all a cold start loads for the function), and
+ * takes at most 3× the function's warm p50 (measured in this process, fully JIT-compiled, for
+ * the same kind of request).
  *
  * <p>Also prints, from one cold JVM per function run with {@code -Xlog:class+load}, the
- * classes its constructor and its first request load, by library: where a cold start's time goes.
+ * classes its constructor and its first request load, by library: where a cold start's time goes;
+ * and how current each function's SnapStart preload list is ({@link ClassPreload}: no test
+ * checks that, since a stale list only loads less). {@code ./bench.sh preload} records the lists
+ * again and says what changed.
  */
 final class PrimingBenchmark implements Benchmark {
   private static final PojoSerializer<APIGatewayV2HTTPEvent> EVENTS =
@@ -144,6 +147,7 @@ final class PrimingBenchmark implements Benchmark {
       }
       print(report, subjects, primed, cold, warm);
       printBreakdown(report, subjects, logged, loggedPrimed);
+      printFreshness(report, subjects, loggedPrimed);
       world.providers.assertInvariant9();
     }
   }
@@ -357,14 +361,22 @@ final class PrimingBenchmark implements Benchmark {
     for (Map.Entry<String, java.util.SortedSet<String>> e : byModule.entrySet()) {
       Path file = Path.of("functions", e.getKey(), "src", "main", "resources").resolve(ClassPreload.RESOURCE);
       Files.createDirectories(file.getParent());
+      java.util.Set<String> before = new java.util.TreeSet<>();
+      if (Files.exists(file)) {
+        Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .forEach(before::add);
+      }
       List<String> lines = new ArrayList<>();
       lines.add("# SnapStart preload list (dev.switchboard.wiring.ClassPreload), written by ./bench.sh preload:");
       lines.add("# the classes a cold JVM's first request loads after the constructor, for "
           + String.join(", ", requests.get(e.getKey())) + ".");
-      lines.add("# Record it again when a test reports it stale.");
+      lines.add("# Record it again when ./bench.sh priming reports it stale (a stale list only loads less).");
       lines.addAll(e.getValue());
       Files.write(file, lines);
-      report.println(file + ": " + e.getValue().size() + " classes");
+      long added = e.getValue().stream().filter(name -> !before.contains(name)).count();
+      long dropped = before.stream().filter(name -> !e.getValue().contains(name)).count();
+      report.println(file + ": " + e.getValue().size() + " classes (" + added + " new, " + dropped
+          + " no longer loaded or gone)");
     }
   }
 
@@ -437,6 +449,45 @@ final class PrimingBenchmark implements Benchmark {
         primed.forEach(line -> report.println("    primed request loaded: " + line));
       }
     }
+  }
+
+  /**
+   * How current each function's preload list is: the names on it its {@code function.jar} can no
+   * longer find (renamed, moved or removed since it was recorded: skipped at publish), and the
+   * classes the first request after the hooks still loaded from a jar or the JDK (ones a list
+   * recorded now would name).
+   */
+  private static void printFreshness(PrintStream report, List<Subject> subjects, Map<String, Probe> loggedPrimed)
+      throws IOException {
+    report.println();
+    report.println("SnapStart preload lists (" + ClassPreload.RESOURCE + "): names the jar cannot find;"
+        + " listable classes the first request after the hooks still loaded");
+    Map<String, List<String>> loadedByModule = new LinkedHashMap<>();
+    for (Subject s : subjects) {
+      loggedPrimed.get(s.name()).requestClasses().stream().filter(PrimingBenchmark::loadableByName)
+          .map(line -> line.substring(0, line.indexOf(' ')))
+          .forEach(name -> loadedByModule.computeIfAbsent(s.module(), k -> new ArrayList<>()).add(name));
+      loadedByModule.computeIfAbsent(s.module(), k -> new ArrayList<>());
+    }
+    boolean stale = false;
+    for (Map.Entry<String, List<String>> e : loadedByModule.entrySet()) {
+      Path jar = Deployables.existing(Path.of("functions", e.getKey(), "target", "function.jar"));
+      ClassPreload.Loaded listed;
+      try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()},
+          ClassLoader.getPlatformClassLoader())) {
+        listed = ClassPreload.load(loader);
+      }
+      List<String> unlisted = e.getValue().stream().distinct().toList();
+      stale |= !listed.missing().isEmpty() || !unlisted.isEmpty();
+      report.printf("%-24s %5d listed, %4d not found, %4d loaded but not listed%n", e.getKey(),
+          listed.loaded() + listed.missing().size(), listed.missing().size(), unlisted.size());
+      if (System.getenv("BENCH_VERBOSE") != null) {
+        listed.missing().forEach(name -> report.println("    not found: " + name));
+        unlisted.forEach(name -> report.println("    not listed: " + name));
+      }
+    }
+    report.println(stale ? "stale: ./bench.sh preload records the lists again (BENCH_VERBOSE=1 names the classes)"
+        : "current");
   }
 
   /** The library a {@code -Xlog:class+load} line's class belongs to. */

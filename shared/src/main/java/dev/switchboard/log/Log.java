@@ -81,6 +81,10 @@ public final class Log {
     return Optional.ofNullable(REQUEST_ID.get());
   }
 
+  public void debug(String event, Object... fields) {
+    write(Level.DEBUG, event, null, fields);
+  }
+
   public void info(String event, Object... fields) {
     write(Level.INFO, event, null, fields);
   }

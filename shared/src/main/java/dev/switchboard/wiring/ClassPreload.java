@@ -19,10 +19,22 @@ import java.util.List;
  * and response classes) is on this list. Classes are loaded but not initialised: a static
  * initialiser could capture randomness or the time into the snapshot, and loading (reading the
  * jar, parsing, verifying) is most of their cost.
+ *
+ * <p>A list goes stale as the code changes (a class renamed, moved or no longer used): a name
+ * that cannot be found is skipped and counted, never an error, as Powertools' class preloader
+ * does. A stale list only loads less than it could; {@code ./bench.sh priming} reports how
+ * current each list is, and {@code ./bench.sh preload} records them again.
  */
 public final class ClassPreload {
   /** One class name a line; {@code #} starts a comment. The same path in every function's jar. */
   public static final String RESOURCE = "META-INF/switchboard/snapstart-preload.classes";
+
+  /** What loading a list did: how many classes it loaded, and the names it could not find. */
+  public record Loaded(int loaded, List<String> missing) {
+    public Loaded {
+      missing = List.copyOf(missing);
+    }
+  }
 
   private ClassPreload() {}
 
@@ -46,39 +58,18 @@ public final class ClassPreload {
     }
   }
 
-  /**
-   * What makes the list stale, for its tests: names on it that {@code loader} cannot find, and
-   * classes of ours that a first request after the hooks still loaded ({@code loadedByRequest}),
-   * which priming or the list should have loaded. Empty when the list is current.
-   */
-  public static List<String> missing(ClassLoader loader, List<String> loadedByRequest) {
-    List<String> problems = new ArrayList<>();
-    List<String> names = names(loader);
-    for (String name : names) {
-      try {
-        Class.forName(name, false, loader);
-      } catch (ClassNotFoundException | LinkageError e) {
-        problems.add("on the list but not found: " + name);
-      }
-    }
-    for (String name : loadedByRequest) {
-      if (name.startsWith("dev.switchboard.") && !names.contains(name)) {
-        problems.add("loaded by the first request, not preloaded: " + name);
-      }
-    }
-    return problems;
-  }
-
-  /** Loads every class on the list; returns how many it could not find (a stale list). */
-  public static int load(ClassLoader loader) {
-    int missing = 0;
+  /** Loads (without initialising) every class on the list that {@code loader} can find; skips the rest. */
+  public static Loaded load(ClassLoader loader) {
+    int loaded = 0;
+    List<String> missing = new ArrayList<>();
     for (String name : names(loader)) {
       try {
         Class.forName(name, false, loader);
+        loaded++;
       } catch (ClassNotFoundException | LinkageError e) {
-        missing++;
+        missing.add(name);
       }
     }
-    return missing;
+    return new Loaded(loaded, missing);
   }
 }
