@@ -2,7 +2,6 @@ package dev.switchboard.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -33,7 +32,7 @@ final class Demo {
   /** Settings that would make a run use a real service: the demo drops them. */
   private static final List<String> REAL_SETTINGS = List.of("DATABASE_URL", "TWILIO_MASTER_ACCOUNT_SID",
       "TWILIO_MASTER_AUTH_TOKEN", "TWILIO_API_BASE_URL", "VAPI_API_KEY", "VAPI_API_BASE_URL", "STRIPE_API_KEY",
-      "STRIPE_API_BASE_URL", "STRIPE_WEBHOOK_SECRET", "ENCRYPTION_KEY", "SWITCHBOARD_SECRETS_ID");
+      "STRIPE_API_BASE_URL", "STRIPE_WEBHOOK_SECRET", "ENCRYPTION_KEY");
 
   private final PrintStream out;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -37,7 +37,6 @@ final class LocalServices implements AutoCloseable {
 
   private final Map<String, String> settings = new LinkedHashMap<>();
   private final List<AutoCloseable> started = new ArrayList<>();
-  private final List<String> sandboxed = new ArrayList<>();
   private String jdbcUrl;
   private boolean embedded;
   private UUID demoOrg;
@@ -89,10 +88,6 @@ final class LocalServices implements AutoCloseable {
     return Optional.ofNullable(demoOrg);
   }
 
-  List<String> sandboxed() {
-    return sandboxed;
-  }
-
   Optional<StripeSandbox> stripeSandbox() {
     return Optional.ofNullable(stripe);
   }
@@ -138,7 +133,6 @@ final class LocalServices implements AutoCloseable {
     jdbcUrl = db.jdbcUrl(DATABASE_NAME);
     embedded = true;
     settings.put("DATABASE_URL", jdbcUrl);
-    sandboxed.add("database");
     out.printf("  database  SANDBOX   embedded PostgreSQL on port %d, data in %s, schema version %s%n",
         db.port(), pgdata, result.schemaVersion());
     if (seed) {
@@ -180,7 +174,6 @@ final class LocalServices implements AutoCloseable {
     }
     started.add(sandbox);
     settings.putAll(sandbox.start(dataDirectory));
-    sandboxed.add(name);
     if (sandbox instanceof StripeSandbox s) {
       stripe = s;
     }

@@ -15,7 +15,7 @@ final class LocalTestSupport {
   /** Settings that would make a run use something real: a test never inherits them. */
   static final List<String> REAL_SETTINGS = List.of("DATABASE_URL", "TWILIO_MASTER_ACCOUNT_SID",
       "TWILIO_MASTER_AUTH_TOKEN", "TWILIO_API_BASE_URL", "VAPI_API_KEY", "VAPI_API_BASE_URL", "STRIPE_API_KEY",
-      "STRIPE_API_BASE_URL", "STRIPE_WEBHOOK_SECRET", "ENCRYPTION_KEY", "SWITCHBOARD_SECRETS_ID", "ORG_ID_CLAIM",
+      "STRIPE_API_BASE_URL", "STRIPE_WEBHOOK_SECRET", "ENCRYPTION_KEY", "ORG_ID_CLAIM",
       DevJwt.SECRET_VARIABLE, "AUTHORIZER_ISSUER", "AUTHORIZER_HS256_SECRET", "AUTHORIZER_JWKS_URL");
 
   private LocalTestSupport() {}

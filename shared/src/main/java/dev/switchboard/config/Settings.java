@@ -1,8 +1,5 @@
 package dev.switchboard.config;
 
-import dev.switchboard.json.Json;
-import dev.switchboard.json.JsonException;
-import dev.switchboard.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,10 +12,8 @@ import java.util.function.Supplier;
  * Where each setting's value comes from, in this order:
  * <ol>
  *   <li>the environment variable itself ({@code STRIPE_API_KEY}), as locally and in tests;</li>
- *   <li>a secret named by {@code <NAME>_SECRET_ID} whose value is the plain string
- *       (the webhook signing secret, written by the deploy-time custom resource);</li>
- *   <li>the key of that name in the JSON secret named by {@code SWITCHBOARD_SECRETS_ID}
- *       (the provider keys and the database URL, kept together).</li>
+ *   <li>a secret named by {@code <NAME>_SECRET_ID} whose value is the plain string, as in AWS
+ *       (each function is given the ids of only the secrets it uses).</li>
  * </ol>
  * Secrets are cached for at most {@code SECRETS_MAX_AGE_SECONDS} (default 300) by the
  * injected clock, so a rotated value reaches a warm container within minutes; {@link #refresh}
@@ -29,7 +24,6 @@ import java.util.function.Supplier;
  * never initialises the AWS SDK.
  */
 public final class Settings {
-  public static final String SECRETS_BUNDLE = "SWITCHBOARD_SECRETS_ID";
   public static final String MAX_AGE = "SECRETS_MAX_AGE_SECONDS";
   static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(5);
 
@@ -39,7 +33,6 @@ public final class Settings {
   private final Duration maxAge;
   private final Map<String, Cached<String>> cache = new ConcurrentHashMap<>();
   private volatile SecretSource secretSource;
-  private volatile Cached<JsonObject> bundle;
 
   /** A value read from the secret store, and when. */
   private record Cached<T>(T value, Instant readAt) {}
@@ -76,10 +69,10 @@ public final class Settings {
     return new Settings(System.getenv(), () -> SecretsManagerSource.create());
   }
 
-  /** Plain values only, for tests and the local runner. */
+  /** Plain values only, for tests and the local runner: a {@code <NAME>_SECRET_ID} cannot be read. */
   public static Settings of(Map<String, String> values) {
     return new Settings(values, () -> {
-      throw new MissingConfigException(SECRETS_BUNDLE, "no secret store configured");
+      throw new IllegalStateException("no secret store configured");
     });
   }
 
@@ -101,12 +94,6 @@ public final class Settings {
       String value = source().read(secretId).trim();
       cache.put(name, new Cached<>(value, clock.instant()));
       return Optional.of(value);
-    }
-    String bundleId = env.get(SECRETS_BUNDLE);
-    if (bundleId != null && !bundleId.isBlank()) {
-      Optional<String> value = bundle(bundleId).optString(name).filter(v -> !v.isBlank());
-      value.ifPresent(v -> cache.put(name, new Cached<>(v, clock.instant())));
-      return value;
     }
     return Optional.empty();
   }
@@ -130,7 +117,6 @@ public final class Settings {
   /** Forgets every secret read so far: the next use of each reads the store again. */
   public void forgetSecrets() {
     cache.clear();
-    bundle = null;
   }
 
   /** Forgets a cached secret and reads it again at once (after an authentication failure). */
@@ -139,9 +125,6 @@ public final class Settings {
       return Optional.of(env.get(name));
     }
     cache.remove(name);
-    if (env.get(name + "_SECRET_ID") == null) {
-      bundle = null;
-    }
     return get(name);
   }
 
@@ -160,19 +143,5 @@ public final class Settings {
 
   private boolean fresh(Cached<?> cached) {
     return clock.instant().isBefore(cached.readAt().plus(maxAge));
-  }
-
-  private JsonObject bundle(String bundleId) {
-    Cached<JsonObject> b = bundle;
-    if (b == null || !fresh(b)) {
-      try {
-        b = new Cached<>(Json.parseObject(source().read(bundleId)), clock.instant());
-      } catch (JsonException e) {
-        throw new MissingConfigException(SECRETS_BUNDLE, "the secret " + SECRETS_BUNDLE
-            + " names must hold a JSON object of settings");
-      }
-      bundle = b;
-    }
-    return b.value();
   }
 }

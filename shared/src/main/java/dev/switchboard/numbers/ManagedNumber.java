@@ -49,11 +49,6 @@ public record ManagedNumber(
     return steps;
   }
 
-  /** A failed provisioning whose provider clean-up is not finished (the database's cleanup_pending). */
-  public boolean cleanupPending() {
-    return status == NumberStatus.FAILED && !pendingSteps().isEmpty();
-  }
-
   /** The 201 body of a provisioned number. */
   public Object toJson() {
     return Json.obj(

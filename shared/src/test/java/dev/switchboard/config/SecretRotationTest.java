@@ -12,7 +12,6 @@ import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,12 +61,12 @@ class SecretRotationTest {
   }
 
   @Test
-  void theDefaultMaximumAge_isFiveMinutes_andBundleKeysAgeToo() {
-    String arn = secretsManager.put("bundle", "{\"VAPI_API_KEY\":\"vapi-before\"}");
-    Settings settings = settings(Map.of(Settings.SECRETS_BUNDLE, arn));
+  void theDefaultMaximumAge_isFiveMinutes() {
+    String arn = secretsManager.put("vapi-key", "vapi-before");
+    Settings settings = settings(Map.of("VAPI_API_KEY_SECRET_ID", arn));
     assertEquals("vapi-before", settings.require("VAPI_API_KEY"));
 
-    secretsManager.put("bundle", "{\"VAPI_API_KEY\":\"vapi-after\"}");
+    secretsManager.put("vapi-key", "vapi-after");
     clock.advance(Duration.ofMinutes(5).minusSeconds(1));
     assertEquals("vapi-before", settings.require("VAPI_API_KEY"));
     clock.advance(Duration.ofSeconds(1));

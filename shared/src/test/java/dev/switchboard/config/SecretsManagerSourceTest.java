@@ -102,21 +102,9 @@ class SecretsManagerSourceTest {
   }
 
   @Test
-  void settings_readTheJsonBundle_once_forEveryKeyInIt() {
-    secretsManager.put("switchboard/bundle",
-        "{\"STRIPE_API_KEY\":\"sk_test_from_bundle\",\"VAPI_API_KEY\":\"vapi-from-bundle\"}");
-    Settings settings = settings(Map.of(Settings.SECRETS_BUNDLE, "switchboard/bundle"));
-
-    assertEquals("sk_test_from_bundle", settings.require("STRIPE_API_KEY"));
-    assertEquals("vapi-from-bundle", settings.require("VAPI_API_KEY"));
-    assertEquals(Optional.empty(), settings.get("TWILIO_MASTER_AUTH_TOKEN"));
-    assertEquals(1, secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE));
-  }
-
-  @Test
   void settings_aPlainEnvironmentValue_neverCallsSecretsManager() {
-    secretsManager.put("switchboard/bundle", "{\"STRIPE_API_KEY\":\"sk_test_from_bundle\"}");
-    Settings settings = settings(Map.of("STRIPE_API_KEY", "sk_test_from_env", Settings.SECRETS_BUNDLE, "switchboard/bundle"));
+    String arn = secretsManager.put("switchboard/stripe-key", "sk_test_from_the_secret");
+    Settings settings = settings(Map.of("STRIPE_API_KEY", "sk_test_from_env", "STRIPE_API_KEY_SECRET_ID", arn));
 
     assertEquals("sk_test_from_env", settings.require("STRIPE_API_KEY"));
     assertEquals(0, secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE));
@@ -134,28 +122,6 @@ class SecretsManagerSourceTest {
     assertEquals(Optional.of("whsec_test_new"), settings.refresh("STRIPE_WEBHOOK_SECRET"));
     assertEquals("whsec_test_new", settings.require("STRIPE_WEBHOOK_SECRET"));
     assertEquals(2, secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE));
-  }
-
-  @Test
-  void refresh_reReadsTheBundleAfterRotation() {
-    secretsManager.put("switchboard/bundle", "{\"STRIPE_API_KEY\":\"sk_test_old\"}");
-    Settings settings = settings(Map.of(Settings.SECRETS_BUNDLE, "switchboard/bundle"));
-    assertEquals("sk_test_old", settings.require("STRIPE_API_KEY"));
-
-    secretsManager.put("switchboard/bundle", "{\"STRIPE_API_KEY\":\"sk_test_new\"}");
-
-    assertEquals(Optional.of("sk_test_new"), settings.refresh("STRIPE_API_KEY"));
-    assertEquals(2, secretsManager.callsOf(FakeSecretsManager.GET_SECRET_VALUE));
-  }
-
-  @Test
-  void settings_aBundleThatIsNotJson_failsNamingTheBundleSetting() {
-    secretsManager.put("switchboard/bundle", "sk_test_not_json");
-    Settings settings = settings(Map.of(Settings.SECRETS_BUNDLE, "switchboard/bundle"));
-
-    MissingConfigException e = assertThrows(MissingConfigException.class, () -> settings.require("STRIPE_API_KEY"));
-
-    assertEquals(Settings.SECRETS_BUNDLE, e.name());
   }
 
   // the calls the webhook-registration custom resource makes, through the real SDK

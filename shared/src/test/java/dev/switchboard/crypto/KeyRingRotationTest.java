@@ -10,7 +10,6 @@ import dev.switchboard.config.Credential;
 import dev.switchboard.config.SecretsManagerSource;
 import dev.switchboard.config.Settings;
 import dev.switchboard.crypto.SecretCipher.UndecryptableSecret;
-import dev.switchboard.json.Json;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestClock;
 import dev.switchboard.testing.fake.FakeSecretsManager;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * A key added to ENCRYPTION_KEY's ring (in the fake Secrets Manager bundle, as deployed)
+ * A key added to ENCRYPTION_KEY's ring (in its fake Secrets Manager secret, as deployed)
  * reaches an instance whose cipher was built before: after a SnapStart restore, after the
  * cache's age, or at once when it meets a row written with the new key by another instance.
  */
@@ -35,7 +34,7 @@ class KeyRingRotationTest {
 
   private final FakeSecretsManager secretsManager = new FakeSecretsManager();
   private final TestClock clock = new TestClock(Instant.parse("2026-12-02T07:00:00Z"));
-  private final String bundleArn = putRing(BEFORE);
+  private final String ringArn = putRing(BEFORE);
   private final Settings settings = settings();
   private final SecretCipher cipher = SecretCipher.from(new Credential(settings, "ENCRYPTION_KEY"));
 
@@ -45,13 +44,13 @@ class KeyRingRotationTest {
   }
 
   private String putRing(String ring) {
-    return secretsManager.put("switchboard-secrets", Json.write(Map.of(
-        "DATABASE_URL", EmbeddedDatabase.shared().jdbcUrl("postgres"), "ENCRYPTION_KEY", ring)));
+    return secretsManager.put("encryption-key", ring);
   }
 
   private Settings settings() {
     SecretsManagerClient client = secretsManager.client();
-    return new Settings(Map.of(Settings.SECRETS_BUNDLE, bundleArn), () -> new SecretsManagerSource(client), clock);
+    return new Settings(Map.of("DATABASE_URL", EmbeddedDatabase.shared().jdbcUrl("postgres"),
+        "ENCRYPTION_KEY_SECRET_ID", ringArn), () -> new SecretsManagerSource(client), clock);
   }
 
   private static String keyIdOf(String stored) {

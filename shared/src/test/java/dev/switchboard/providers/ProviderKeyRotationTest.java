@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.switchboard.config.SecretsManagerSource;
 import dev.switchboard.config.Settings;
 import dev.switchboard.domain.E164Number;
-import dev.switchboard.json.Json;
 import dev.switchboard.providers.VoicePlatform.TwilioImport;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
@@ -27,13 +26,12 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The Twilio master auth token and the Vapi API key rotated (at the provider, and in the
- * stack's secret bundle) under clients built once per container: the next call uses the new
+ * The Twilio master auth token and the Vapi API key rotated (at the provider, and in their
+ * secrets) under clients built once per container: the next call uses the new
  * value after a SnapStart restore, after the cache's age, or at once through one re-read on
  * the provider's 401. The real twilio-java SDK, JDK HTTP client and AWS SDK talk to the fakes.
  */
 class ProviderKeyRotationTest {
-  private static final String BUNDLE = "switchboard-secrets";
   private static final String NEW_TOKEN = "twilio-master-token-rotated";
   private static final String NEW_KEY = "vapi-private-key-rotated";
 
@@ -41,7 +39,8 @@ class ProviderKeyRotationTest {
   private final FakeVapi vapi = new FakeVapi();
   private final FakeSecretsManager secretsManager = new FakeSecretsManager();
   private final TestClock clock = new TestClock(Instant.parse("2026-12-02T07:00:00Z"));
-  private final String bundleArn = putBundle(FakeTwilio.DEFAULT_MASTER_TOKEN, FakeVapi.DEFAULT_API_KEY);
+  private final String twilioTokenArn = secretsManager.put("twilio-master-auth-token", FakeTwilio.DEFAULT_MASTER_TOKEN);
+  private final String vapiKeyArn = secretsManager.put("vapi-api-key", FakeVapi.DEFAULT_API_KEY);
   private final Settings settings = settings();
   private final TwilioTelephony telephony = TwilioTelephony.from(settings);
   private final VapiVoicePlatform voice = VapiVoicePlatform.from(settings);
@@ -53,16 +52,12 @@ class ProviderKeyRotationTest {
     secretsManager.close();
   }
 
-  private String putBundle(String twilioToken, String vapiKey) {
-    return secretsManager.put(BUNDLE, Json.write(Map.of(
-        "DATABASE_URL", EmbeddedDatabase.shared().jdbcUrl("postgres"),
-        "TWILIO_MASTER_AUTH_TOKEN", twilioToken, "VAPI_API_KEY", vapiKey)));
-  }
-
   private Settings settings() {
     SecretsManagerClient client = secretsManager.client();
     return new Settings(Map.of(
-        Settings.SECRETS_BUNDLE, bundleArn,
+        "DATABASE_URL", EmbeddedDatabase.shared().jdbcUrl("postgres"),
+        "TWILIO_MASTER_AUTH_TOKEN_SECRET_ID", twilioTokenArn,
+        "VAPI_API_KEY_SECRET_ID", vapiKeyArn,
         "TWILIO_MASTER_ACCOUNT_SID", FakeTwilio.DEFAULT_MASTER_SID,
         "TWILIO_API_BASE_URL", twilio.baseUrl(),
         "VAPI_API_BASE_URL", vapi.baseUrl(),
@@ -75,7 +70,8 @@ class ProviderKeyRotationTest {
   private void rotateBoth() {
     twilio.rollMasterAuthToken(NEW_TOKEN);
     vapi.rollApiKey(NEW_KEY);
-    putBundle(NEW_TOKEN, NEW_KEY);
+    secretsManager.put("twilio-master-auth-token", NEW_TOKEN);
+    secretsManager.put("vapi-api-key", NEW_KEY);
   }
 
   private long secretReads() {

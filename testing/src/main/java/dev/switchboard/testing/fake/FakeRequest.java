@@ -39,14 +39,6 @@ public record FakeRequest(
     return decodeForm(body);
   }
 
-  /** Every value of a repeated form key ("EnabledEvents[]" or "enabled_events[0]"...). */
-  public List<String> formValues(String keyPrefix) {
-    return decodeFormAll(body).entrySet().stream()
-        .filter(e -> e.getKey().equals(keyPrefix) || e.getKey().startsWith(keyPrefix + "["))
-        .flatMap(e -> e.getValue().stream())
-        .toList();
-  }
-
   static Map<String, String> decodeForm(String text) {
     Map<String, String> out = new LinkedHashMap<>();
     decodeFormAll(text).forEach((k, v) -> out.put(k, v.get(0)));

@@ -121,10 +121,6 @@ public final class FakeSecretsManager extends FakeHttpServer {
     return find(secretId).map(s -> s.versions.stream().map(v -> v.value).toList()).orElse(List.of());
   }
 
-  public synchronized Optional<String> arnOf(String name) {
-    return find(name).map(s -> s.arn);
-  }
-
   /** Calls of one operation the fake received (any outcome). */
   public long callsOf(String operation) {
     return journal().stream()

@@ -102,10 +102,6 @@ public final class FakeTwilio extends FakeHttpServer {
     return masterSid;
   }
 
-  public synchronized String masterAuthToken() {
-    return accounts.get(masterSid).authToken();
-  }
-
   /** Promotes a new master auth token, as Twilio's rotation does: the old one is refused (401, 20003) at once. */
   public synchronized void rollMasterAuthToken(String newToken) {
     Account master = accounts.get(masterSid);
@@ -196,16 +192,6 @@ public final class FakeTwilio extends FakeHttpServer {
     }
     state.addresses().forEach(a -> addresses.put(a.sid(), a));
     state.numbers().forEach(n -> numbers.put(n.sid(), n));
-  }
-
-  /** Purchases that succeeded (including late ones the client never saw). */
-  public long purchases() {
-    return successCount(BUY);
-  }
-
-  /** Releases that succeeded. */
-  public long releases() {
-    return successCount(RELEASE);
   }
 
   // ------------------------------------------------------------------ routes
