@@ -6,25 +6,32 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Test handler of HTTP routes: receives the typed payload 2.0 event (deserialised as the
  * Lambda runtime does) and answers what it saw, with a status and a header of its own.
- * {@code ?sleepMs=n} makes it take that long first.
+ * {@code ?waitFor=<file>} makes it wait until that file exists first: a test decides when a slow
+ * request finishes.
  */
 public final class HttpEchoHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-    String sleep = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get("sleepMs");
-    if (sleep != null) {
-      try {
-        Thread.sleep(Long.parseLong(sleep)); // a slow request: longer than API Gateway waits
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    String waitFor = event.getQueryStringParameters() == null ? null : event.getQueryStringParameters().get("waitFor");
+    if (waitFor != null) {
+      // a slow request, as slow as the test wants (the function's timeout still ends it)
+      while (!Files.exists(Path.of(waitFor))) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
       }
     }
     Map<String, Object> seen = new LinkedHashMap<>();

@@ -10,8 +10,10 @@ import dev.switchboard.testing.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** invoke, on the runner's own test template: environment precedence and every way it can fail. */
@@ -142,14 +144,14 @@ class InvokeTest {
   }
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // only a hang trips it
   void invoke_pastTheFunctionsTimeout_exits1_asLambdaReportsIt() throws Exception {
-    long started = System.nanoTime();
+    // the handler never returns: the invocation ends only because the runner stops it
     LocalTestSupport.Result r = LocalTestSupport.run(env(Map.of()), "invoke", "SlowFunction",
         "--event", event("{}").toString(), "--template", TEMPLATE, "--data-dir", dir.toString());
 
     assertEquals(1, r.exitCode());
     assertTrue(r.stderr().contains("Task timed out after 1 seconds"), r.stderr());
-    assertTrue(System.nanoTime() - started < 20_000_000_000L, "the slow handler was stopped, not waited for");
   }
 
   @Test

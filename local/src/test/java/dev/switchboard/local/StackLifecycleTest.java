@@ -113,7 +113,6 @@ class StackLifecycleTest {
 
   @Test
   void create_topUp_replaceEndpoint_rotate_failedUpdateRollsBack_delete() {
-    long started = System.nanoTime();
     setUpAccount();
 
     // ---- Create
@@ -190,9 +189,6 @@ class StackLifecycleTest {
     assertTrue(endpointsForOurUrl().isEmpty(), "nothing left at Stripe for the stack's URL");
     assertEquals(1, stripe.endpoints().size(), "another stack's endpoint is untouched");
     assertTrue(pending.isEmpty(), "no delivery left unanswered");
-
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "the whole lifecycle took " + took);
   }
 
   // ------------------------------------------------------------------ the account before the stack

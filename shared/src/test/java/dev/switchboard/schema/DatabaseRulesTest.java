@@ -256,7 +256,7 @@ class DatabaseRulesTest {
           a.inTransaction(String.format(insert, 7));
           return null;
         });
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1); // only against a hang
         while (db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             + " AND wait_event_type = 'Lock'") == 0) {
           assertTrue(System.nanoTime() < deadline, "A never waited for the lock");
@@ -264,7 +264,7 @@ class DatabaseRulesTest {
         }
         b.update(String.format(insert, 100));
         b.connection().commit();
-        waiting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        waiting.get(1, java.util.concurrent.TimeUnit.MINUTES);
       } finally {
         pool.shutdownNow();
         b.connection().setAutoCommit(true);

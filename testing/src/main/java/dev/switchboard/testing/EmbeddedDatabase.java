@@ -39,14 +39,9 @@ public final class EmbeddedDatabase {
 
   /** A server of its own; with a data directory it keeps its data between runs. */
   public static EmbeddedDatabase start(Path dataDirectory) {
-    return start(dataDirectory, 200);
-  }
-
-  /** A server of its own accepting at most {@code maxConnections} (3 of them kept for superusers). */
-  public static EmbeddedDatabase start(Path dataDirectory, int maxConnections) {
     try {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setServerConfig("max_connections", Integer.toString(maxConnections))
+          .setServerConfig("max_connections", "200")
           .setServerConfig("fsync", "off")
           .setServerConfig("synchronous_commit", "off")
           .setServerConfig("full_page_writes", "off");

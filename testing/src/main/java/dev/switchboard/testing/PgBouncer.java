@@ -115,7 +115,7 @@ public final class PgBouncer implements AutoCloseable {
   }
 
   private void awaitListening() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // only against a hang
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("pgbouncer exited: " + log());

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -228,9 +229,10 @@ class VapiVoicePlatformTest {
   }
 
   @Test
-  void aVapiThatSendsHeadersThenStalls_isUnavailable_withinConnectPlusReadTimeout() throws Exception {
+  void aVapiThatSendsHeadersThenStalls_isUnavailable_atConnectPlusReadTimeout() throws Exception {
+    CountDownLatch testOver = new CountDownLatch(1);
     try (ServerSocket stalling = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread server = new Thread(() -> stallAfterHeaders(stalling));
+      Thread server = new Thread(() -> stallAfterHeaders(stalling, testOver));
       server.setDaemon(true);
       server.start();
       VapiVoicePlatform platform = VapiVoicePlatform.from(Settings.of(Map.of(
@@ -239,17 +241,18 @@ class VapiVoicePlatformTest {
           "PROVIDER_CONNECT_TIMEOUT_MS", "200",
           "PROVIDER_READ_TIMEOUT_MS", "1000")));
 
-      long start = System.nanoTime();
+      // the body never comes while the test runs: only our own deadline can end the call
       ProviderUnavailable e = assertThrows(ProviderUnavailable.class, platform::listNumbers);
-      long tookMs = (System.nanoTime() - start) / 1_000_000;
 
       assertEquals(0, e.status());
-      assertTrue(tookMs < 2500, "gave up after " + tookMs + " ms");
+      assertTrue(e.getMessage().contains("no complete answer within"), e.getMessage());
+    } finally {
+      testOver.countDown();
     }
   }
 
-  /** Answers the first request with headers and one byte of a 1000-byte body, then nothing. */
-  private static void stallAfterHeaders(ServerSocket server) {
+  /** Answers the first request with headers and one byte of a 1000-byte body, then nothing until the test is over. */
+  private static void stallAfterHeaders(ServerSocket server, CountDownLatch testOver) {
     try (Socket socket = server.accept()) {
       InputStream in = socket.getInputStream();
       int matched = 0;
@@ -264,22 +267,22 @@ class VapiVoicePlatformTest {
       out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n["
           .getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      Thread.sleep(3_000);
+      testOver.await();
     } catch (IOException | InterruptedException ignored) {
       // the test is over
     }
   }
 
   @Test
-  void import_whenVapiAnswersPastTheReadTimeout_isUnavailableWithNoStatus_inTime() {
-    vapi.failNext(FakeVapi.CREATE, Fault.delay(Duration.ofSeconds(3)));
+  void import_whenVapiAnswersPastTheReadTimeout_isUnavailableWithNoStatus_becauseTheReadTimedOut() {
+    // the fake holds the call for minutes: only the client's read timeout can end it this soon
+    vapi.failNext(FakeVapi.CREATE, Fault.delay(Duration.ofMinutes(5)));
 
-    long start = System.nanoTime();
     ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
-    long tookMs = (System.nanoTime() - start) / 1_000_000;
 
     assertEquals(0, e.status());
-    assertTrue(tookMs < 2500, "gave up after " + tookMs + " ms");
+    assertTrue(e.getMessage().contains("no answer within"), e.getMessage());
+    assertEquals(0, vapi.count(FakeVapi.CREATE), "the fake still holds the one call: not retried, not answered");
     assertSafeMessage(e);
   }
 
@@ -345,10 +348,10 @@ class VapiVoicePlatformTest {
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos(); // only against a hang
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 5 s");
+        throw new AssertionError("condition not met within a minute");
       }
       Thread.sleep(20);
     }

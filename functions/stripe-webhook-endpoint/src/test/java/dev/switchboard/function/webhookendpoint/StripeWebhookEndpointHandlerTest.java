@@ -423,15 +423,14 @@ class StripeWebhookEndpointHandlerTest {
     // Stripe holds the first create past the function's remaining time; the SDK's retry then succeeds
     stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.delay(Duration.ofSeconds(3)));
     Duration timeLeft = AnswerInTime.ANSWER_MARGIN.plusSeconds(1);
-    long started = System.nanoTime();
 
     Map<String, Object> answer = run(slow, createEvent(), timeLeft);
 
-    assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(timeLeft) < 0, "answered in time");
+    // the work would have succeeded on the SDK's retry: FAILED for the time limit means it was not waited for
     assertFailedWithReason(answer, "time limit");
     // the work carries on in the background and takes back what it made after the answer
     waitUntil(() -> stripe.successCount(FakeStripe.CREATE_ENDPOINT) == 1 && stripe.endpoints().isEmpty()
-        && stripe.successCount(FakeStripe.DELETE_ENDPOINT) == 1, Duration.ofSeconds(20));
+        && stripe.successCount(FakeStripe.DELETE_ENDPOINT) == 1, Duration.ofMinutes(1));
     assertTrue(secretsManager.value(secretArn).isEmpty());
   }
 

@@ -189,7 +189,7 @@ class StripeWebhookDeliveryTest {
   }
 
   private void awaitWaitingSessions(int n) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 2_400; i++) { // a minute: only against a hang
       long waiting = f.db.count("SELECT count(*) FROM pg_stat_activity "
           + "WHERE datname = current_database() AND wait_event_type = 'Lock'");
       if (waiting >= n) {
