@@ -10,7 +10,7 @@ import java.util.List;
 final class Deployables {
   /**
    * One function: its module, its handler, the event its cold start is measured with, its
-   * cold-start target (issue 8), and the SDKs it uses (any other must be absent from its jar).
+   * cold-start target, and the SDKs it uses (any other must be absent from its jar).
    */
   record Function(String module, String handler, String eventName, String coldStartTarget,
                   boolean usesTwilio, boolean usesStripe) {

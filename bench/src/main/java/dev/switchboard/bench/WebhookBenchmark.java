@@ -47,7 +47,7 @@ final class WebhookBenchmark implements Benchmark {
   private static final int WARM_UP_EVENTS = 3_000;
   private static final int[] CONCURRENCY = {1, 8};
   private static final int EVENTS_PER_PHASE = 4_000;
-  /** Issue 14: at concurrency 8 the handler reaches at least this share of the bare transaction's events/s. */
+  /** The target: at concurrency 8 the handler reaches at least this share of the bare transaction's events/s. */
   private static final double TARGET_PERCENT_AT_8 = 80;
   static final long PENCE = 5_000;
 

@@ -168,7 +168,7 @@ class StartApiTest {
   }
 
   /**
-   * Issue 13: behind a tunnel (the developer's ngrok URL is registered at Stripe), anyone
+   * Dev tokens stay local: behind a tunnel (the developer's ngrok URL is registered at Stripe), anyone
    * could send an unsigned dev JWT and act as any organisation. Forwarded requests get 401 on
    * every JWT route and 404 under /_local/, whatever token they carry.
    */

@@ -367,7 +367,7 @@ class TemplateTest {
   }
 
   /**
-   * Issue 13: every function could read the whole secret bundle (the public webhook could read
+   * Least privilege for secrets: every function used to read one whole secret bundle (the public webhook could read
    * the Twilio master token and the encryption key). Now each names, in <NAME>_SECRET_ID, only
    * the secrets it uses, and its role may read exactly those; the customer key decrypts only
    * through Secrets Manager.

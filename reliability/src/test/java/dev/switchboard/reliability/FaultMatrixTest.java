@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
  * Every external call and transaction boundary of provisioning, release, the webhook and the
  * webhook's registration at deploy time, each
  * failed in every way it can fail. After the client's (or Stripe's) retries and one reconcile
- * run, the same guarantees hold in every cell ({@link Invariants#assertSettled}): Invariant 9,
+ * run, the same guarantees hold in every cell ({@link Invariants#assertSettled}): Invariant 9 (docs/architecture.md),
  * wallet = ledger, nothing held at Twilio or Vapi without an active record, no event processed
  * without its effect. The matrix is printed at the end (it lands in the surefire report).
  */
@@ -163,7 +163,7 @@ class FaultMatrixTest {
   private final Map<String, Map<FaultKind, String>> matrix = new LinkedHashMap<>();
 
   /**
-   * The two columns of issue 11, asked of every fault cell of a provisioning row: what another
+   * The two follow-up columns (a refunded failure holds nothing), asked of every fault cell of a provisioning row: what another
    * tenant and the same tenant with a new key get during the failed attempt's clean-up window.
    */
   enum FollowUp {
@@ -232,7 +232,7 @@ class FaultMatrixTest {
 
   /**
    * POST /phone-numbers with an Idempotency-Key; the client retries with the same key. Then,
-   * during the clean-up window (before the reconcile run), the two follow-ups of issue 11:
+   * during the clean-up window (before the reconcile run), the two follow-ups a refunded failure must allow:
    * another tenant buys in the same area code, and the same tenant, told its attempt failed
    * and was refunded, retries with a new key. Both must get a number.
    */

@@ -595,7 +595,7 @@ class HostileInputTest {
   }
 
   /**
-   * Issue 13, crafted claims: with a nested org claim (app_metadata.org_id), values that can be
+   * Crafted claims: with a nested org claim (app_metadata.org_id), values that can be
    * read two ways, on every JWT route, are 401 and change nothing, whichever org they name.
    */
   @Test
@@ -649,7 +649,7 @@ class HostileInputTest {
   }
 
   /**
-   * Issue 13, bursts: one organisation searching past its limit gets 429 with Retry-After
+   * Bursts: one organisation searching past its limit gets 429 with Retry-After
    * before Twilio is called; another organisation searches on; only the limit's row changes.
    */
   @Test
@@ -678,7 +678,7 @@ class HostileInputTest {
     assertEquals(200, search.apply(Rig.event("events/search-available-numbers.json", bystander)).getStatusCode());
   }
 
-  /** Issue 13: GET /wallet (and every route but search) used to ignore a query parameter it did not know. */
+  /** GET /wallet (and every route but search) used to ignore a query parameter it did not know. */
   @Test
   void anUnknownQueryParameter_isRefusedOnEveryRoute_andChangesNothing() {
     Map<String, APIGatewayV2HTTPEvent> routes = jwtRouteEvents();

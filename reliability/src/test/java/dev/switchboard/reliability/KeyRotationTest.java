@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13, secrets at rest: rotating ENCRYPTION_KEY (new writes under the newest key, old
+ * Secrets at rest: rotating ENCRYPTION_KEY (new writes under the newest key, old
  * rows still read, the reconciler's re-encrypt step moves them, then the old key can go), rows
  * written before key ids existed, and a token copied into another org's row.
  */

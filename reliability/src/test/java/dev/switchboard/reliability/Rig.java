@@ -81,7 +81,7 @@ final class Rig implements AutoCloseable {
 
   /**
    * The environment every function reads (each takes what it needs). The functions connect
-   * as the application role, as in AWS (issue 13): every scenario of the suite proves that
+   * as the application role, as in AWS (least privilege): every scenario of the suite proves that
    * role can do its flow's work; the arrangements and checks use the owner's connection.
    */
   Map<String, String> env() {

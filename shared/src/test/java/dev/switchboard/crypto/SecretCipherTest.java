@@ -11,7 +11,7 @@ import dev.switchboard.testing.LegacyCiphertexts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Issue 13: key ids and a key ring for rotation, and ciphertexts bound to their row. */
+/** Secrets at rest: key ids and a key ring for rotation, and ciphertexts bound to their row. */
 class SecretCipherTest {
   static final String OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   static final String NEW = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: a DATABASE_URL that names a remote host and says nothing about TLS connects with
+ * TLS by default: a DATABASE_URL that names a remote host and says nothing about TLS connects with
  * sslmode=verify-full, trusting the JDK's authorities and the Amazon RDS roots shipped in
  * shared; loopback stays plain; an explicit TLS setting is the override. The handshake is
  * proven against a real PostgreSQL serving TLS with a certificate made for this test.

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13: every function but the migration connects as the application role, which reads
+ * Least privilege: every function but the migration connects as the application role, which reads
  * and writes rows but cannot change the schema. (The flows themselves run as this role in the
  * reliability suite: its Rig connects every handler as it.)
  */

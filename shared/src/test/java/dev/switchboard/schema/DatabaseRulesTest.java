@@ -127,7 +127,7 @@ class DatabaseRulesTest {
         credential(n, "outbound", "+14155550100", "vapi-1"),
         "UPDATE agents SET vapi_phone_number_id = 'vapi-1', linked_phone_number_id = '" + n
             + "' WHERE id = '" + agent + "'");
-    // status moves on, the dropdown row stays: incident 1
+    // status moves on, the dropdown row stays (a released number still offered in the dropdown)
     assertInvariant9Rejects(() -> db.inTransaction(
         "UPDATE managed_phone_numbers SET status = 'releasing' WHERE id = '" + n + "'"));
     // the credential goes, but the agent still points at it

@@ -54,7 +54,7 @@ public final class ProviderWorld implements AutoCloseable {
         + "next_attempt_at = NULL WHERE lease_expires_at IS NOT NULL OR next_attempt_at IS NOT NULL");
   }
 
-  /** Invariant 9, asserted from outside: each managed number is listed iff it is active. */
+  /** Invariant 9 (docs/architecture.md#invariant-9), asserted from outside: each managed number is listed iff it is active. */
   public void assertInvariant9() {
     long violations = db.count("""
         SELECT count(*) FROM managed_phone_numbers n

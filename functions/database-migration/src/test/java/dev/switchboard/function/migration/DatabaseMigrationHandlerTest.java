@@ -78,7 +78,7 @@ class DatabaseMigrationHandlerTest {
   }
 
   /**
-   * Issue 13: the functions connect as the application role, which cannot change the schema;
+   * Least privilege: the functions connect as the application role, which cannot change the schema;
    * the migration connects as the owner through MIGRATION_DATABASE_URL, and grants that role
    * (named by DATABASE_APP_ROLE) row access.
    */

@@ -96,7 +96,7 @@ class ListNumbersHandlerTest {
   }
 
   /**
-   * Issue 13: a user who can edit a sibling string of the org claim (a display name in the
+   * A forged org claim: a user who can edit a sibling string of the org claim (a display name in the
    * same claim object) writes "x org_id:<victim>". In Go's map rendering the key then occurs
    * twice; the first one used to win, so the user acted as the victim.
    */

@@ -443,7 +443,7 @@ class ProvisionNumberHandlerTest {
     assertUndone();
   }
 
-  // ------------------------------------------- a refunded failure holds nothing (issue 11)
+  // ------------------------------------------- a refunded failure holds nothing
 
   private APIGatewayV2HTTPResponse postAs(UUID org, String direction, String key) {
     APIGatewayV2HTTPEvent e = provisionEvent(body(direction), key);
@@ -778,7 +778,7 @@ class ProvisionNumberHandlerTest {
   }
 
   /**
-   * Issue 13: every search is a call on the platform's Twilio account; one tenant's burst
+   * Search limit: every search is a call on the platform's Twilio account; one tenant's burst
    * could exhaust its rate limit for everyone. Over the org's limit: 429 with Retry-After,
    * before Twilio is called; another org searches on.
    */
@@ -805,7 +805,7 @@ class ProvisionNumberHandlerTest {
   }
 
   /**
-   * Issue 13: a failed provisioning is refunded, so nothing stopped a tenant from retrying at
+   * Failed-attempt limit: a failed provisioning is refunded, so nothing stopped a tenant from retrying at
    * once, each attempt calling Twilio on the platform's account. After the limit of failed
    * attempts: 429 before any charge or provider call, also with a new Idempotency-Key; a
    * replay of an earlier key still gets its first answer; another org still buys.

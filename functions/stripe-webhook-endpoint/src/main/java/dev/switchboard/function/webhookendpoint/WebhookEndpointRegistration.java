@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
- * Keeps Stripe's webhook endpoint in line with the stack (incident 11: registration at every
- * start, secrets in files, duplicates made by hand). Several stacks may share one Stripe
+ * Keeps Stripe's webhook endpoint in line with the stack (the system it replaces registered at
+ * every start, kept the secret in a file, and let hand-made duplicates pile up). Several stacks may share one Stripe
  * account, so an endpoint is touched only when this stack owns it (its {@code stack_id}
  * metadata) or nobody does (made by hand); another stack's endpoint for the same URL stops
  * the operation with a reason that says so, before anything is changed.

@@ -178,7 +178,7 @@ class WalletHandlerTest {
   }
 
   /**
-   * Issue 13: any https origin was accepted, so a Checkout page on the platform's Stripe
+   * Return pages: any https origin was accepted, so a Checkout page on the platform's Stripe
    * account could send a customer to any site. Only allowed origins now: those listed in
    * TOP_UP_RETURN_ORIGINS, and the configured defaults' own (the only ones when the list is empty).
    */
@@ -213,7 +213,7 @@ class WalletHandlerTest {
     }
   }
 
-  /** Issue 13: a return page Stripe refuses is the client's input: 400, not 502 provider_error. */
+  /** A return page Stripe refuses is the client's input: 400, not 502 provider_error. */
   @Test
   void topUp_aReturnPageStripeRefuses_is400NamingTheField_not502() {
     eventOrg();
