@@ -3,6 +3,7 @@ package dev.switchboard.bench;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.TestData;
 import dev.switchboard.testing.fake.FakeCloudFormation;
+import dev.switchboard.testing.fake.FakeIssuer;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
 import java.util.HashMap;
@@ -26,8 +27,14 @@ final class BenchWorld implements AutoCloseable {
   final FakeStripe stripe = new FakeStripe();
   final FakeSecretsManager secrets = new FakeSecretsManager();
   final FakeCloudFormation cloudFormation = new FakeCloudFormation();
+  /** A Supabase-like issuer: an ES256 signing key published at its JWKS URL. */
+  final FakeIssuer issuer = new FakeIssuer("/auth/v1/.well-known/jwks.json");
+  static final String ISSUER = "https://benchbenchbenchbenchxx.supabase.co/auth/v1";
+  static final String ISSUER_KID = "0c9b7a3e-2d1f-4e5a-8b6c-7d8e9f0a1b2c";
+  static final String HS256_SECRET = "bench-legacy-jwt-secret-of-at-least-32-bytes";
 
   BenchWorld() {
+    issuer.addEcKey(ISSUER_KID, com.nimbusds.jose.JWSAlgorithm.ES256);
     db.update("INSERT INTO organizations (id, name) VALUES (?, 'Bench events org')", EVENTS_ORG);
     db.credit(EVENTS_ORG, OPENING_BALANCE, "adjustment", "opening balance");
     db.agentWithAssistant(EVENTS_ORG, "inbound", "asst_bench_inbound");
@@ -69,8 +76,27 @@ final class BenchWorld implements AutoCloseable {
     return env;
   }
 
+  /** The authorizer's settings in lambda mode: ES256 keys from the issuer's JWKS, or the HS256 secret. */
+  Map<String, String> authorizerSettings(boolean hs256) {
+    return hs256
+        ? Map.of("AUTHORIZER_ISSUER", ISSUER, "AUTHORIZER_AUDIENCE", "authenticated", "AUTHORIZER_ALGORITHMS", "HS256",
+            "AUTHORIZER_HS256_SECRET", HS256_SECRET)
+        : Map.of("AUTHORIZER_ISSUER", ISSUER, "AUTHORIZER_AUDIENCE", "authenticated", "AUTHORIZER_ALGORITHMS",
+            "ES256,RS256", "AUTHORIZER_JWKS_URL", issuer.jwksUrl());
+  }
+
+  /** A Supabase-shaped access token for the events org, signed as the settings above expect. */
+  String authorizerToken(boolean hs256, java.time.Instant now) {
+    Map<String, Object> claims = dev.switchboard.testing.auth.ProviderTokens.supabaseUser(ISSUER, UUID.randomUUID(),
+        EVENTS_ORG, now, java.time.Duration.ofHours(1));
+    return hs256 ? FakeIssuer.hmac(HS256_SECRET, dev.switchboard.testing.auth.ProviderTokens.supabaseLegacyHeader(), claims)
+        : issuer.sign(dev.switchboard.testing.auth.ProviderTokens.supabaseSigningKeyHeader(
+            com.nimbusds.jose.JWSAlgorithm.ES256, ISSUER_KID), claims);
+  }
+
   @Override
   public void close() {
+    issuer.close();
     cloudFormation.close();
     secrets.close();
     stripe.close();

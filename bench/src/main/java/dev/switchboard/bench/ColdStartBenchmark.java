@@ -39,7 +39,12 @@ final class ColdStartBenchmark implements Benchmark {
   private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
 
   /** One thing to cold-start: its jar, its handler, the event of sample {@code i}. */
-  private record Subject(String name, Path jar, String handler, EventForSample event, String target) {}
+  private record Subject(String name, Path jar, String handler, EventForSample event, String target,
+      Map<String, String> env) {
+    Subject(String name, Path jar, String handler, EventForSample event, String target) {
+      this(name, jar, handler, event, target, Map.of());
+    }
+  }
 
   @FunctionalInterface
   private interface EventForSample {
@@ -69,7 +74,9 @@ final class ColdStartBenchmark implements Benchmark {
       for (int i = 0; i < SAMPLES; i++) {
         report.println("sample " + (i + 1) + " of " + SAMPLES + " ...");
         for (Subject s : subjects) {
-          millis.get(s.name())[i] = coldStart(launcher, s, s.event().write(i), world.processEnvironment(), temp);
+          Map<String, String> env = new LinkedHashMap<>(world.processEnvironment());
+          env.putAll(s.env());
+          millis.get(s.name())[i] = coldStart(launcher, s, s.event().write(i), env, temp);
         }
       }
       print(report, subjects, millis);
@@ -117,8 +124,21 @@ final class ColdStartBenchmark implements Benchmark {
             .field("ResponseURL", world.cloudFormation.responseUrl())
             .resourceProperty("SecretId", world.secrets.create("StripeWebhookSigningSecret-bench"))
             .writeTo(temp, "endpoint-" + i + ".json");
+        case "authorizer" -> i -> Events.load("authorizer-request.json")
+            .bearer(world.authorizerToken(false, Instant.now())).writeTo(temp, "authorizer-" + i + ".json");
         default -> throw new IllegalArgumentException("no cold-start event for " + f.module());
       };
+      if (f.module().equals("authorizer")) { // lambda mode, Supabase's two kinds of key, and its own floor
+        s.add(new Subject("floor: stream handler, no work", Deployables.benchJar("baseline-bare.jar"),
+            "dev.switchboard.bench.baseline.bare.NoWorkStreamHandler",
+            i -> Events.load("authorizer-request.json").writeTo(temp, "stream-floor-" + i + ".json"), ""));
+        s.add(new Subject(f.module() + " (" + f.eventName() + ")", f.jar(), f.handler(), event, f.coldStartTarget(),
+            world.authorizerSettings(false)));
+        s.add(new Subject(f.module() + " (lambda mode, HS256 token)", f.jar(), f.handler(),
+            i -> Events.load("authorizer-request.json").bearer(world.authorizerToken(true, Instant.now()))
+                .writeTo(temp, "authorizer-hs-" + i + ".json"), f.coldStartTarget(), world.authorizerSettings(true)));
+        continue;
+      }
       s.add(new Subject(f.module() + " (" + f.eventName() + ")", f.jar(), f.handler(), event, f.coldStartTarget()));
       if (f.module().equals("provision-number")) { // its other route: one Twilio search, no purchase
         s.add(new Subject(f.module() + " (GET /phone-numbers/available)", f.jar(), f.handler(),
@@ -171,7 +191,7 @@ final class ColdStartBenchmark implements Benchmark {
       throw new IllegalStateException(s.name() + " gave no answer; its stderr:\n" + tail(stderr));
     }
     Matcher status = STATUS.matcher(answer);
-    if (status.find() && !status.group(1).startsWith("2")) {
+    if (status.find() && !status.group(1).startsWith("2") || answer.contains("\"isAuthorized\":false")) {
       throw new IllegalStateException(s.name() + " answered " + answer);
     }
     return TimeUnit.NANOSECONDS.toMillis(elapsed);

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The eight deployables (as template.yaml names their handlers) and the bench's own jars. */
+/** The nine deployables (as template.yaml names their handlers) and the bench's own jars. */
 final class Deployables {
   /**
    * One function: its module, its handler, the event its cold start is measured with, its
@@ -34,7 +34,9 @@ final class Deployables {
       new Function("database-migration", "dev.switchboard.function.migration.DatabaseMigrationHandler",
           "CloudFormation Update", "", false, false),
       new Function("stripe-webhook-endpoint",
-          "dev.switchboard.function.webhookendpoint.StripeWebhookEndpointHandler", "CloudFormation", "", false, true));
+          "dev.switchboard.function.webhookendpoint.StripeWebhookEndpointHandler", "CloudFormation", "", false, true),
+      new Function("authorizer", "dev.switchboard.function.authorizer.AuthorizerHandler",
+          "lambda mode, ES256 token, JWKS fetched", "", false, false));
 
   private Deployables() {}
 

@@ -60,6 +60,12 @@ final class Events {
     return this;
   }
 
+  /** An authorizer event carrying this token (its identity source and its Authorization header). */
+  Events bearer(String token) {
+    event.putArray("identitySource").add("Bearer " + token);
+    return header("authorization", "Bearer " + token);
+  }
+
   Events body(String body) {
     event.put("body", body);
     event.put("isBase64Encoded", false);
