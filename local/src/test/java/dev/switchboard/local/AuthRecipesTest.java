@@ -230,6 +230,23 @@ class AuthRecipesTest {
     assertEquals(2, stack.functionRuns.get(), "no forgery reached a function");
   }
 
+  /**
+   * Why Supabase's recipes name the lambda mode: API Gateway's JWT authorizer accepts RSA-signed
+   * tokens only, so a genuine Supabase token (HS256 or the default ES256) is 401 on every route.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("recipes")
+  void supabasesGenuineTokens_throughTheJwtMode_areRefusedAll(Recipe recipe) {
+    if (!recipe.name().startsWith("Supabase") || recipe.name().contains("RS256")) {
+      return;
+    }
+    GatewayAuthorizer jwtMode = GatewayAuthorizer.Jwt.issuer(recipe.settings().get("AUTHORIZER_ISSUER"),
+        List.of("authenticated"), issuer.jwksUrl(), Clock.systemUTC());
+    String genuine = recipe.sign().apply(recipe.claims().apply(ownOrg));
+
+    assertEquals(401, jwtMode.authorize("Bearer " + genuine, auth -> null).status(), recipe.toString());
+  }
+
   /** Supabase's anon key is public and signed with the legacy secret: it must not open the API. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("recipes")
