@@ -202,11 +202,11 @@ public final class ManagedNumbers {
         """, number.value(), phoneSid, id);
   }
 
-  public void recordImport(Connection tx, UUID id, String vapiPhoneId, String credentialId) throws SQLException {
+  public void recordImport(Connection tx, UUID id, String vapiPhoneId) throws SQLException {
     update(tx, """
-        UPDATE managed_phone_numbers SET vapi_phone_id = ?, vapi_credential_id = ?, imported_at = now(), updated_at = now()
+        UPDATE managed_phone_numbers SET vapi_phone_id = ?, imported_at = now(), updated_at = now()
          WHERE id = ?
-        """, vapiPhoneId, credentialId, id);
+        """, vapiPhoneId, id);
   }
 
   /** Step 3 of provisioning: the number is live (the caller writes its credential in the same commit). */

@@ -221,7 +221,7 @@ public final class ProvisionNumber {
       ImportedNumber imported = voice.importTwilioNumber(new VoicePlatform.TwilioImport(bought.phoneNumber(),
           subaccount.accountSid(), token, Credentials.managedName(request.direction().wire()), s.assistantId()));
       db.inTransaction(tx -> {
-        numbers.recordImport(tx, s.numberId(), imported.id(), imported.credentialId());
+        numbers.recordImport(tx, s.numberId(), imported.id());
         return null;
       });
       hooks.after("vapi_import");

@@ -30,5 +30,9 @@ public interface VoicePlatform {
     }
   }
 
-  record ImportedNumber(String id, E164Number number, String credentialId) {}
+  /**
+   * A number as Vapi holds it. Vapi's {@code TwilioPhoneNumber} has no credential id (only BYO,
+   * Vonage and Telnyx numbers name one), so none is read.
+   */
+  record ImportedNumber(String id, E164Number number) {}
 }

@@ -133,27 +133,34 @@ public final class VapiVoicePlatform implements VoicePlatform {
   }
 
   /**
-   * Pages newest first with {@code createdAtLe} = the oldest {@code createdAt} seen so far,
-   * skipping ids already seen. {@code Le} rather than {@code Lt}: two numbers created in the
-   * same millisecond across a page boundary would make {@code Lt} skip one, and this list is
-   * the reconciler's orphan check. A short page, or a full page with nothing new, ends it.
+   * Every number, whichever way Vapi orders its list. Vapi documents {@code limit} and the
+   * {@code createdAt} filters of {@code GET /phone-number} but not the order of its answer, so:
+   * a window of {@code createdAt} is done when its answer is shorter than the limit (everything
+   * in it was answered, in any order); a full page is sorted by {@code createdAt} one way or the
+   * other, and the rest of the window lies past its far end, so the next page asks for
+   * {@code createdAtLe} its oldest (newest first) or {@code createdAtGe} its newest (oldest
+   * first). Inclusive bounds, because two numbers created in the same millisecond can straddle a
+   * page; ids already seen are skipped. A full page in no {@code createdAt} order, or one of
+   * numbers all created in one millisecond, cannot be paged this way: that is
+   * {@link ProviderUnavailable}, never a partial list (this list is the reconciler's orphan check
+   * and the undo's look-up).
    */
   private List<ImportedNumber> listNumbers(String operation) {
     List<ImportedNumber> all = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    Instant cursor = null;
+    Instant from = null; // createdAtGe
+    Instant to = null; // createdAtLe
     for (int pageNo = 0; pageNo < MAX_PAGES; pageNo++) {
-      String query = "?limit=" + PAGE_SIZE
-          + (cursor == null ? "" : "&createdAtLe=" + URLEncoder.encode(cursor.toString(), StandardCharsets.UTF_8));
+      String query = "?limit=" + PAGE_SIZE + bound("createdAtGe", from) + bound("createdAtLe", to);
       Answer answer = send(operation, requestTo("/phone-number" + query).GET().build());
       if (answer.status() / 100 != 2) {
         throw failure(operation, answer);
       }
       List<JsonObject> page = answer.array(operation);
+      List<Instant> created = new ArrayList<>();
       int added = 0;
       for (JsonObject item : page) {
-        Instant createdAt = createdAt(item, operation, answer);
-        cursor = cursor == null || createdAt.isBefore(cursor) ? createdAt : cursor;
+        created.add(createdAt(item, operation, answer));
         String id = item.optString("id").orElseThrow(() -> unreadable(operation, answer,
             new JsonException("missing \"id\"", "id")));
         if (!seen.add(id)) {
@@ -168,14 +175,46 @@ public final class VapiVoicePlatform implements VoicePlatform {
               "reason", "no E.164 number");
           continue;
         }
-        all.add(new ImportedNumber(id, number.get(), item.optString("credentialId").orElse(null)));
+        all.add(new ImportedNumber(id, number.get()));
       }
-      if (page.size() < PAGE_SIZE || added == 0) {
+      if (page.size() < PAGE_SIZE) {
         return all;
+      }
+      Instant first = created.get(0);
+      Instant last = created.get(created.size() - 1);
+      boolean newestFirst = last.isBefore(first);
+      if (!sorted(created, newestFirst)) {
+        throw new ProviderUnavailable(PROVIDER, operation, answer.status(), answer.requestId(),
+            "a full page of phone numbers not in createdAt order", null);
+      }
+      if (added == 0 || first.equals(last)) {
+        throw new ProviderUnavailable(PROVIDER, operation, answer.status(), answer.requestId(),
+            "more than " + PAGE_SIZE + " phone numbers share one createdAt", null);
+      }
+      // the rest of the window lies past the page's far end (its last item), whichever way it runs
+      if (newestFirst) {
+        to = last;
+      } else {
+        from = last;
       }
     }
     throw new ProviderUnavailable(PROVIDER, operation, 200, null,
         "more than " + MAX_PAGES + " pages of phone numbers", null);
+  }
+
+  private static String bound(String name, Instant value) {
+    return value == null ? "" : "&" + name + "=" + URLEncoder.encode(value.toString(), StandardCharsets.UTF_8);
+  }
+
+  /** Whether the instants never rise (newest first) or never fall (oldest first) along the page. */
+  private static boolean sorted(List<Instant> created, boolean newestFirst) {
+    for (int i = 1; i < created.size(); i++) {
+      int step = created.get(i).compareTo(created.get(i - 1));
+      if (newestFirst ? step > 0 : step < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -272,7 +311,7 @@ public final class VapiVoicePlatform implements VoicePlatform {
     try {
       E164Number number = E164Number.parse(json.string("number"))
           .orElseThrow(() -> new JsonException("\"number\" is not E.164", "number"));
-      return new ImportedNumber(json.string("id"), number, json.optString("credentialId").orElse(null));
+      return new ImportedNumber(json.string("id"), number);
     } catch (JsonException e) {
       throw unreadable(operation, answer, e);
     }

@@ -24,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,6 @@ class VapiVoicePlatformTest {
 
     FakeVapiNumber held = vapi.number(NUMBER.value()).orElseThrow();
     assertEquals(held.id(), imported.id());
-    assertEquals(held.credentialId(), imported.credentialId());
     assertEquals(NUMBER, imported.number());
     assertEquals(SUBACCOUNT, held.twilioAccountSid());
     assertEquals("asst-1", held.assistantId());
@@ -152,6 +152,84 @@ class VapiVoicePlatformTest {
 
     assertEquals(oldest.id(), found.orElseThrow().id());
     assertTrue(vapi.count(FakeVapi.LIST) >= 2);
+  }
+
+  @Test
+  void listNumbers_pagesThroughEveryNumber_whenVapiAnswersOldestFirst() {
+    vapi.answerListsIn(FakeVapi.ListOrder.OLDEST_FIRST);
+    int total = VapiVoicePlatform.PAGE_SIZE * 2 + 50;
+    for (int i = 0; i < total; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+
+    List<ImportedNumber> listed = platform.listNumbers();
+
+    Set<String> expected = vapi.numbers().stream().map(FakeVapiNumber::id).collect(Collectors.toSet());
+    assertEquals(expected, listed.stream().map(ImportedNumber::id).collect(Collectors.toSet()));
+    assertEquals(total, listed.size());
+    assertEquals(3, vapi.count(FakeVapi.LIST));
+  }
+
+  @Test
+  void findByNumber_findsTheNewestNumberBeyondTheFirstPage_whenVapiAnswersOldestFirst() {
+    vapi.answerListsIn(FakeVapi.ListOrder.OLDEST_FIRST);
+    for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 5; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+    FakeVapiNumber newest = vapi.plant("+442071838750", SUBACCOUNT);
+
+    Optional<ImportedNumber> found = platform.findByNumber(new E164Number("+442071838750"));
+
+    assertEquals(newest.id(), found.orElseThrow().id());
+  }
+
+  @Test
+  void listNumbers_keepsNumbersCreatedInTheSameMillisecondAcrossAPageBoundary_inEitherOrder() {
+    Instant start = Instant.parse("2026-08-01T10:00:00.000Z");
+    for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 20; i++) {
+      // ten numbers share each millisecond, so every page boundary falls inside a group
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT, start.plusMillis(i / 10));
+    }
+    Set<String> expected = vapi.numbers().stream().map(FakeVapiNumber::id).collect(Collectors.toSet());
+
+    for (FakeVapi.ListOrder order : List.of(FakeVapi.ListOrder.NEWEST_FIRST, FakeVapi.ListOrder.OLDEST_FIRST)) {
+      vapi.answerListsIn(order);
+      Set<String> listed = platform.listNumbers().stream().map(ImportedNumber::id).collect(Collectors.toSet());
+      assertEquals(expected, listed, order.toString());
+    }
+  }
+
+  @Test
+  void listNumbers_whenVapiAnswersInNoCreatedAtOrder_failsRatherThanMissingNumbers() {
+    vapi.answerListsIn(FakeVapi.ListOrder.NO_CREATED_AT_ORDER);
+    for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 5; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+
+    ProviderUnavailable e = assertThrows(ProviderUnavailable.class, () -> platform.listNumbers());
+
+    assertTrue(e.getMessage().contains("createdAt order"), e.getMessage());
+  }
+
+  @Test
+  void listNumbers_whenMoreThanAPageShareOneMillisecond_failsRatherThanMissingNumbers() {
+    Instant same = Instant.parse("2026-08-01T10:00:00.000Z");
+    for (int i = 0; i < VapiVoicePlatform.PAGE_SIZE + 1; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT, same);
+    }
+
+    assertThrows(ProviderUnavailable.class, () -> platform.listNumbers());
+  }
+
+  @Test
+  void listNumbers_inNoCreatedAtOrder_isFine_whileEverythingFitsOnePage() {
+    vapi.answerListsIn(FakeVapi.ListOrder.NO_CREATED_AT_ORDER);
+    for (int i = 0; i < 30; i++) {
+      vapi.plant("+1415555" + String.format("%04d", i), SUBACCOUNT);
+    }
+
+    assertEquals(30, platform.listNumbers().size());
+    assertEquals(1, vapi.count(FakeVapi.LIST));
   }
 
   @Test

@@ -15,10 +15,15 @@ import java.util.regex.Pattern;
 
 /**
  * Vapi's phone-number API as https://api.vapi.ai serves it: import a Twilio number
- * ({@code POST /phone-number}), list ({@code GET /phone-number}, newest first, {@code limit}
- * default 100 and at most 1000, paged with {@code createdAtLt}/{@code Le}/{@code Gt}/{@code Ge}),
- * get and delete by id. Bearer auth with the private key given to the constructor; errors in
- * Vapi's NestJS shape {@code {"message":…,"error":"Not Found","statusCode":404}}.
+ * ({@code POST /phone-number}), list ({@code GET /phone-number}, {@code limit} default 100 and at
+ * most 1000, filtered with {@code createdAtLt}/{@code Le}/{@code Gt}/{@code Ge}), get and delete
+ * by id. Bearer auth with the private key given to the constructor; errors in Vapi's NestJS shape
+ * {@code {"message":…,"error":"Not Found","statusCode":404}} (an assumption: Vapi's document
+ * describes no error bodies).
+ *
+ * <p>Vapi does not document the order of its list. The fake answers newest first unless told
+ * otherwise ({@link #answerListsIn}): oldest first, or in no createdAt order at all, so tests
+ * can prove the client is right whichever order the real service uses.
  *
  * <p>State is exposed for assertions: {@link #numbers()}, and the Twilio auth token each
  * number was imported with ({@link #twilioAuthTokenSentFor}), so a test can prove the
@@ -45,6 +50,21 @@ public final class FakeVapi extends FakeHttpServer {
   private final Map<String, FakeVapiNumber> byId = new LinkedHashMap<>();
   private final Map<String, String> tokenByNumber = new LinkedHashMap<>();
   private Instant lastCreatedAt = Instant.EPOCH;
+  private ListOrder listOrder = ListOrder.NEWEST_FIRST;
+
+  /** The orders the fake can list in; Vapi's document names none. */
+  public enum ListOrder {
+    NEWEST_FIRST(Comparator.comparing(FakeVapiNumber::createdAt).reversed()),
+    OLDEST_FIRST(Comparator.comparing(FakeVapiNumber::createdAt)),
+    /** By id: random uuids, so createdAt rises and falls along the list. */
+    NO_CREATED_AT_ORDER(Comparator.comparing(FakeVapiNumber::id));
+
+    private final Comparator<FakeVapiNumber> comparator;
+
+    ListOrder(Comparator<FakeVapiNumber> comparator) {
+      this.comparator = comparator;
+    }
+  }
 
   public FakeVapi() {
     this(DEFAULT_API_KEY);
@@ -80,9 +100,25 @@ public final class FakeVapi extends FakeHttpServer {
     return Optional.ofNullable(tokenByNumber.get(e164));
   }
 
+  /** From now on {@code GET /phone-number} answers in this order. */
+  public synchronized void answerListsIn(ListOrder order) {
+    listOrder = order;
+  }
+
   /** Adds a number imported outside our records (an orphan for the reconciler to find). */
   public synchronized FakeVapiNumber plant(String e164, String twilioAccountSid) {
     return store(e164, twilioAccountSid, null, "planted by a test", null);
+  }
+
+  /** Adds a number created at this instant (several may share one, as at Vapi). */
+  public synchronized FakeVapiNumber plant(String e164, String twilioAccountSid, Instant createdAt) {
+    FakeVapiNumber number = new FakeVapiNumber(UUID.randomUUID().toString(), orgId, e164, twilioAccountSid,
+        "planted by a test", null, createdAt, createdAt);
+    byId.put(number.id(), number);
+    if (createdAt.isAfter(lastCreatedAt)) {
+      lastCreatedAt = createdAt;
+    }
+    return number;
   }
 
   /** Adds a free Vapi SIP number ({@code sip:…@sip.vapi.ai}): listed with a sipUri and no "number". */
@@ -164,7 +200,7 @@ public final class FakeVapi extends FakeHttpServer {
     Predicate<Instant> inWindow = window;
     List<Object> page = byId.values().stream()
         .filter(n -> inWindow.test(n.createdAt()))
-        .sorted(Comparator.comparing(FakeVapiNumber::createdAt).reversed())
+        .sorted(listOrder.comparator)
         .limit(limit)
         .map(n -> (Object) n.toJson(tokenByNumber.get(n.number())))
         .toList();
@@ -200,7 +236,7 @@ public final class FakeVapi extends FakeHttpServer {
     Instant createdAt = now.isAfter(lastCreatedAt) ? now : lastCreatedAt.plusMillis(1);
     lastCreatedAt = createdAt;
     FakeVapiNumber number = new FakeVapiNumber(UUID.randomUUID().toString(), orgId, e164, accountSid,
-        UUID.randomUUID().toString(), name, assistantId, createdAt, createdAt);
+        name, assistantId, createdAt, createdAt);
     byId.put(number.id(), number);
     if (token != null) {
       tokenByNumber.put(e164, token);

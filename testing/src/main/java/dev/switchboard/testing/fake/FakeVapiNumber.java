@@ -12,33 +12,39 @@ import java.util.Map;
  * assertion never shows it.
  */
 public record FakeVapiNumber(String id, String orgId, String number, String twilioAccountSid,
-                             String credentialId, String name, String assistantId,
-                             Instant createdAt, Instant updatedAt) {
+                             String name, String assistantId, Instant createdAt, Instant updatedAt) {
   /** Vapi's timestamps: ISO 8601 in UTC, always with milliseconds. */
   static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  /** The phone-number object as Vapi answers it (provider "twilio", or "vapi" for a SIP URI). */
+  /**
+   * The phone-number object as Vapi's published schemas describe it: {@code TwilioPhoneNumber}
+   * (provider "twilio") or, for a SIP URI, {@code VapiPhoneNumber} (provider "vapi", a
+   * {@code sipUri} and no E.164 "number"). A field with no value is left out, as those schemas
+   * have no nullable fields.
+   */
   Map<String, Object> toJson(String twilioAuthToken) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("id", id);
     json.put("orgId", orgId);
     if (number.startsWith("sip:")) {
-      // a free Vapi SIP number: provider "vapi", a sipUri and no E.164 "number"
       json.put("provider", "vapi");
       json.put("sipUri", number);
     } else {
       json.put("provider", "twilio");
       json.put("number", number);
       json.put("twilioAccountSid", twilioAccountSid);
+      if (twilioAuthToken != null) {
+        json.put("twilioAuthToken", twilioAuthToken); // the TwilioPhoneNumber schema carries it
+      }
+      json.put("smsEnabled", true);
     }
-    if (twilioAuthToken != null) {
-      json.put("twilioAuthToken", twilioAuthToken); // Vapi's documented schema carries it
+    if (name != null) {
+      json.put("name", name);
     }
-    json.put("credentialId", credentialId);
-    json.put("name", name);
-    json.put("assistantId", assistantId);
-    json.put("smsEnabled", true);
+    if (assistantId != null) {
+      json.put("assistantId", assistantId);
+    }
     json.put("status", "active");
     json.put("createdAt", TIMESTAMP.format(createdAt));
     json.put("updatedAt", TIMESTAMP.format(updatedAt));
