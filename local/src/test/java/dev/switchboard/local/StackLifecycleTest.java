@@ -483,8 +483,9 @@ class StackLifecycleTest {
   /** A paid top-up: Stripe sends the event to every enabled endpoint for our URL. */
   private void stripeSends(long pence) {
     String eventId = StripeEvents.id("evt");
-    String body = new StripeEvents(Stripe.API_VERSION, clock.instant())
-        .checkoutSessionCompleted(eventId, StripeEvents.topUp(ORG, pence));
+    StripeEvents.TopUp paid = StripeEvents.topUp(ORG, pence);
+    stripe.plantCustomer(paid.customerId()); // Stripe names a customer it holds; the next top-up sends it
+    String body = new StripeEvents(Stripe.API_VERSION, clock.instant()).checkoutSessionCompleted(eventId, paid);
     sentEventIds.add(eventId);
     expectedBalance += pence;
     endpointsForOurUrl().forEach(e -> pending.add(new Delivery(e.id(), eventId, body)));
@@ -493,8 +494,9 @@ class StackLifecycleTest {
   /** An event the endpoint's first attempt failed to deliver: queued at that endpoint only. */
   private String stripeSendsOnlyQueued(String endpointId, long pence) {
     String eventId = StripeEvents.id("evt");
-    String body = new StripeEvents(Stripe.API_VERSION, clock.instant())
-        .checkoutSessionCompleted(eventId, StripeEvents.topUp(ORG, pence));
+    StripeEvents.TopUp paid = StripeEvents.topUp(ORG, pence);
+    stripe.plantCustomer(paid.customerId());
+    String body = new StripeEvents(Stripe.API_VERSION, clock.instant()).checkoutSessionCompleted(eventId, paid);
     sentEventIds.add(eventId);
     expectedBalance += pence;
     pending.add(new Delivery(endpointId, eventId, body));

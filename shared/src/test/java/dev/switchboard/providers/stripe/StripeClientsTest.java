@@ -14,6 +14,7 @@ import com.stripe.exception.StripeException;
 import com.stripe.model.StripeCollection;
 import com.stripe.model.WebhookEndpoint;
 import com.stripe.model.checkout.Session;
+import com.stripe.net.RequestOptions;
 import com.stripe.param.WebhookEndpointCreateParams;
 import com.stripe.param.WebhookEndpointListParams;
 import com.stripe.param.WebhookEndpointUpdateParams;
@@ -89,6 +90,10 @@ class StripeClientsTest {
   }
 
   private WebhookEndpoint createEndpoint(String url) throws StripeException {
+    return createEndpoint(url, RequestOptions.getDefault());
+  }
+
+  private WebhookEndpoint createEndpoint(String url, RequestOptions options) throws StripeException {
     return client.v1().webhookEndpoints().create(WebhookEndpointCreateParams.builder()
         .setUrl(url)
         .addEnabledEvent(WebhookEndpointCreateParams.EnabledEvent.CHECKOUT__SESSION__COMPLETED)
@@ -98,7 +103,7 @@ class StripeClientsTest {
         .setDescription("Switchboard wallet")
         .putMetadata("stack_id", "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard/abc")
         .putMetadata("logical_resource_id", "StripeWebhookEndpoint")
-        .build());
+        .build(), options);
   }
 
   @Test
@@ -215,8 +220,8 @@ class StripeClientsTest {
   }
 
   @Test
-  void aStripe500_onEveryAttempt_isUnavailable_withStripesRequestId() {
-    stripe.failAlways(FakeStripe.CREATE_ENDPOINT, Fault.status(500));
+  void aStripe500_isNotRetried_becauseStripeKeptItUnderTheKey_andIsUnavailable_withStripesRequestId() {
+    stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.status(500));
 
     StripeException e = assertThrows(StripeException.class, () -> createEndpoint(WEBHOOK_URL));
     ProviderException mapped = StripeFailures.map(e, "create webhook endpoint");
@@ -224,17 +229,46 @@ class StripeClientsTest {
     ProviderUnavailable unavailable = assertInstanceOf(ProviderUnavailable.class, mapped);
     assertEquals(500, unavailable.status());
     assertTrue(unavailable.requestId().startsWith("req_"));
-    assertEquals(1 + StripeClients.MAX_NETWORK_RETRIES, stripe.count(FakeStripe.CREATE_ENDPOINT));
+    // Stripe answered Stripe-Should-Retry: false, and stripe-java obeys it over its 5xx rule
+    assertEquals(1, stripe.count(FakeStripe.CREATE_ENDPOINT));
     assertTrue(stripe.endpoints().isEmpty());
   }
 
   @Test
-  void aStripe500_once_isRetriedAndSucceeds() throws StripeException {
+  void aStripe500_isReplayedToARetryWithTheSameIdempotencyKey() throws StripeException {
     stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.status(500));
+    RequestOptions sameKey = RequestOptions.builder().setIdempotencyKey("create-endpoint-1").build();
 
-    createEndpoint(WEBHOOK_URL);
+    StripeException first = assertThrows(StripeException.class, () -> createEndpoint(WEBHOOK_URL, sameKey));
+    StripeException again = assertThrows(StripeException.class, () -> createEndpoint(WEBHOOK_URL, sameKey));
+    WebhookEndpoint withANewKey = createEndpoint(WEBHOOK_URL,
+        RequestOptions.builder().setIdempotencyKey("create-endpoint-2").build());
 
-    assertEquals(1, stripe.endpoints().size());
+    assertEquals(500, first.getStatusCode());
+    assertEquals(500, again.getStatusCode(), "the same key gets the kept 500, not a new attempt");
+    assertEquals(first.getRequestId(), again.getRequestId());
+    assertEquals(List.of(withANewKey.getId()), stripe.endpoints().stream().map(FakeStripeEndpoint::id).toList());
+  }
+
+  @Test
+  void aServerErrorStripeSaysToRetry_isRetriedWithTheSameKey_andCreatesOneEndpoint() throws StripeException {
+    stripe.failNext(FakeStripe.CREATE_ENDPOINT, FakeStripe.retryable(503));
+
+    WebhookEndpoint created = createEndpoint(WEBHOOK_URL);
+
+    assertEquals(List.of(created.getId()), stripe.endpoints().stream().map(FakeStripeEndpoint::id).toList());
+    var attempts = stripe.journal().stream().filter(r -> FakeStripe.CREATE_ENDPOINT.equals(r.route())).toList();
+    assertEquals(2, attempts.size());
+    assertEquals(attempts.get(0).request().header("Idempotency-Key"), attempts.get(1).request().header("Idempotency-Key"));
+  }
+
+  @Test
+  void aStripe500_onARead_carriesNoRetryAdvice_andIsRetriedOnce() throws StripeException {
+    String id = createEndpoint(WEBHOOK_URL).getId();
+    stripe.failNext(FakeStripe.GET_ENDPOINT, Fault.status(500));
+
+    assertEquals(id, client.v1().webhookEndpoints().retrieve(id).getId());
+    assertEquals(2, stripe.count(FakeStripe.GET_ENDPOINT));
   }
 
   @Test

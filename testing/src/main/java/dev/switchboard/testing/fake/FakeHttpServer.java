@@ -168,6 +168,19 @@ public abstract class FakeHttpServer implements AutoCloseable {
   /** The provider's error body for a status (each fake speaks its own format). */
   protected abstract FakeResponse errorResponse(int status, String code, String message);
 
+  /**
+   * What a call failed by a {@link Fault.Status} answers: the provider's error body with the
+   * fault's headers. A provider that remembers failures (Stripe keeps a 500 under its
+   * idempotency key) overrides this.
+   */
+  protected FakeResponse faultResponse(FakeRequest request, Fault.Status fault) {
+    FakeResponse response = errorResponse(fault.status(), fault.code(), fault.message());
+    for (Map.Entry<String, String> header : fault.headers().entrySet()) {
+      response = response.withHeader(header.getKey(), header.getValue());
+    }
+    return response;
+  }
+
   /** Checks credentials; returns an error response to refuse the call, or null. */
   protected FakeResponse authenticate(FakeRequest request) {
     return null;
@@ -200,8 +213,9 @@ public abstract class FakeHttpServer implements AutoCloseable {
           return; // closing the exchange before any header drops the connection
         }
         if (fault instanceof Fault.Status s) {
-          record(route.name, request, s.status());
-          send(exchange, errorResponse(s.status(), s.code(), s.message()));
+          FakeResponse failed = faultResponse(request, s);
+          record(route.name, request, failed.status());
+          send(exchange, failed);
           return;
         }
         if (fault instanceof Fault.Delay d) {

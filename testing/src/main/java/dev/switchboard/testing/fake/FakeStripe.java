@@ -20,9 +20,21 @@ import java.util.regex.Pattern;
  * Every answer carries a {@code Request-Id}; errors use Stripe's body
  * {@code {"error":{"type":…,"code":…,"message":…,"param":…}}}.
  *
- * <p>Checkout sessions: create and retrieve; the parsed form of each create is kept
- * ({@link #sessionForm}) so tests can assert metadata, {@code payment_intent_data[metadata]} and
- * {@code payment_intent_data[setup_future_usage]}; {@link #completeSession} pays one.
+ * <p>Checkout sessions: create and retrieve, in the shape of the pinned API version's
+ * {@code checkout.session} (its required {@code automatic_tax}, {@code custom_fields},
+ * {@code custom_text}, {@code shipping_options}; {@code ui_mode: hosted_page}); the parsed form of
+ * each create is kept ({@link #sessionForm}) so tests can assert metadata,
+ * {@code payment_intent_data[metadata]} and {@code payment_intent_data[setup_future_usage]};
+ * {@link #completeSession} pays one. A session created with {@code customer_creation=always}
+ * gets a new Customer ({@code cus_…}) when paid, as Checkout creates one; one created with
+ * {@code customer=} keeps that customer, which must exist ({@link #plantCustomer}, or one a paid
+ * session created), else 400 {@code resource_missing} on {@code customer}.
+ *
+ * <p>Server errors as Stripe documents them for API v1: a 5xx on a POST that carries an
+ * {@code Idempotency-Key} (the endpoint began executing) is kept under that key and replayed to
+ * every retry with it, and says {@code Stripe-Should-Retry: false}, which stripe-java obeys; a
+ * fault that says {@code Stripe-Should-Retry: true} ({@link #retryable}) is not kept, so a retry
+ * runs the request. A 5xx on a GET or DELETE (no key) carries no such header.
  * Webhook endpoints: list (newest first, {@code limit} 1–100 default 10, {@code starting_after},
  * {@code ending_before}, {@code has_more}), create ({@code secret} only in that answer), retrieve,
  * update, delete. {@link #plantEndpoint} adds one "made by hand in the dashboard".
@@ -39,6 +51,9 @@ public final class FakeStripe extends FakeHttpServer {
   /** A key for tests that do not care which key is used (obviously fake). */
   public static final String DEFAULT_API_KEY = "sk_test_fake_switchboard_0000000000";
 
+  /** The header by which Stripe tells its SDKs whether a failed request is worth retrying. */
+  public static final String SHOULD_RETRY = "Stripe-Should-Retry";
+
   private static final Set<String> ENDPOINT_CREATE_PARAMS =
       Set.of("url", "enabled_events", "api_version", "description", "metadata", "connect", "expand");
   private static final Set<String> ENDPOINT_UPDATE_PARAMS =
@@ -51,6 +66,7 @@ public final class FakeStripe extends FakeHttpServer {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Map<String, Object>> sessions = new LinkedHashMap<>();
   private final Map<String, Map<String, Object>> sessionForms = new LinkedHashMap<>();
+  private final Set<String> customers = new java.util.LinkedHashSet<>();
   private final Map<String, FakeStripeEndpoint> endpoints = new LinkedHashMap<>();
   private final Map<String, String> secrets = new LinkedHashMap<>();
   private final Map<String, Stored> idempotency = new LinkedHashMap<>();
@@ -109,6 +125,30 @@ public final class FakeStripe extends FakeHttpServer {
     return Optional.ofNullable(secrets.get(endpointId));
   }
 
+  /** Adds a Customer, as one made earlier (by a paid Checkout session, or in the Dashboard). */
+  public synchronized String plantCustomer() {
+    return plantCustomer(newId("cus_", 14));
+  }
+
+  /** Adds the Customer with this id: the one a webhook event a test composed names, say. */
+  public synchronized String plantCustomer(String id) {
+    customers.add(id);
+    return id;
+  }
+
+  /** Every Customer the account holds, oldest first. */
+  public synchronized List<String> customers() {
+    return List.copyOf(customers);
+  }
+
+  /**
+   * A 5xx for which Stripe says {@code Stripe-Should-Retry: true}: nothing was kept under the
+   * idempotency key, so stripe-java's retry with the same key runs the request.
+   */
+  public static Fault retryable(int status) {
+    return Fault.status(status).withHeader(SHOULD_RETRY, "true");
+  }
+
   /** Every checkout session, oldest first, as Stripe would answer it now. */
   public synchronized List<Map<String, Object>> sessions() {
     return sessions.values().stream().map(s -> Collections.unmodifiableMap(new LinkedHashMap<>(s))).toList();
@@ -138,6 +178,13 @@ public final class FakeStripe extends FakeHttpServer {
       session.put("payment_status", "paid");
       session.put("payment_intent", newId("pi_", 24));
       session.put("url", null);
+      if (session.get("customer") == null && "always".equals(session.get("customer_creation"))) {
+        // Checkout creates the Customer from what the payer entered
+        String customer = newId("cus_", 14);
+        customers.add(customer);
+        session.put("customer", customer);
+      }
+      session.put("customer_details", customerDetails(session));
       paid = new LinkedHashMap<>(session);
     }
     // the local runner's sandbox pays through here, not through a request; outside the lock,
@@ -149,21 +196,36 @@ public final class FakeStripe extends FakeHttpServer {
   // ------------------------------------------------------------------ state kept between runs
 
   /**
-   * What the fake holds: Checkout sessions with the form each was created from, webhook
-   * endpoints with their signing secrets. (Idempotency keys are not kept: Stripe forgets them
-   * after 24 hours anyway.)
+   * What the fake holds: Checkout sessions with the form each was created from, Customers,
+   * webhook endpoints with their signing secrets. (Idempotency keys are not kept: Stripe forgets
+   * them after 24 hours anyway.)
    */
   public record State(List<Map<String, Object>> sessions, Map<String, Map<String, Object>> sessionForms,
-                      List<FakeStripeEndpoint> endpoints, Map<String, String> endpointSecrets) {}
+                      List<FakeStripeEndpoint> endpoints, Map<String, String> endpointSecrets,
+                      List<String> customers) {}
 
   public synchronized State state() {
-    return new State(sessions(), Map.copyOf(sessionForms), endpoints(), Map.copyOf(secrets));
+    return new State(sessions(), Map.copyOf(sessionForms), endpoints(), Map.copyOf(secrets), customers());
   }
 
-  /** Puts back what {@link #state} returned, in its order. */
+  /**
+   * Puts back what {@link #state} returned, in its order. A session kept by an older fake is
+   * brought to the current shape (the fields it lacked, at their values for a session made here).
+   */
   public synchronized void restore(State state) {
-    for (Map<String, Object> session : state.sessions()) {
-      sessions.put(String.valueOf(session.get("id")), new LinkedHashMap<>(session));
+    for (Map<String, Object> kept : state.sessions()) {
+      Map<String, Object> session = new LinkedHashMap<>(kept);
+      sessionDefaults().forEach(session::putIfAbsent);
+      if ("hosted".equals(session.get("ui_mode"))) {
+        session.put("ui_mode", "hosted_page");
+      }
+      sessions.put(String.valueOf(session.get("id")), session);
+      if (session.get("customer") instanceof String customer) {
+        customers.add(customer);
+      }
+    }
+    if (state.customers() != null) {
+      customers.addAll(state.customers());
     }
     state.sessionForms().forEach((id, form) -> sessionForms.put(id, new LinkedHashMap<>(form)));
     state.endpoints().forEach(e -> endpoints.put(e.id(), e));
@@ -238,6 +300,14 @@ public final class FakeStripe extends FakeHttpServer {
     if (reference instanceof String s && s.length() > 200) {
       throw invalid("client_reference_id", "client_reference_id must be at most 200 characters");
     }
+    Object customer = form.get("customer");
+    if (customer != null && !customers.contains(customer)) {
+      throw new FakeStripeProblem(400, "resource_missing", "No such customer: '" + customer + "'", "customer");
+    }
+    Object customerCreation = form.get("customer_creation");
+    if (customerCreation != null && !Set.of("always", "if_required").contains(customerCreation)) {
+      throw invalid("customer_creation", "Invalid customer_creation: must be one of always or if_required");
+    }
 
     String id = newId("cs_test_a1", 56);
     long created = nextCreated();
@@ -250,8 +320,11 @@ public final class FakeStripe extends FakeHttpServer {
     session.put("client_reference_id", reference);
     session.put("created", created);
     session.put("currency", currency);
-    session.put("customer", form.get("customer"));
-    session.put("customer_creation", form.get("customer") == null ? "if_required" : null);
+    session.put("customer", customer);
+    // a session for a known customer creates none; otherwise as asked, by default if_required
+    session.put("customer_creation", customer != null ? null
+        : customerCreation != null ? customerCreation : "if_required");
+    session.put("customer_details", null);
     session.put("customer_email", form.get("customer_email"));
     session.put("expires_at", created + 24 * 3600);
     session.put("livemode", false);
@@ -262,11 +335,45 @@ public final class FakeStripe extends FakeHttpServer {
     session.put("payment_status", "unpaid");
     session.put("status", "open");
     session.put("success_url", form.get("success_url"));
-    session.put("ui_mode", "hosted");
+    session.put("ui_mode", "hosted_page");
     session.put("url", "https://checkout.stripe.com/c/pay/" + id);
+    sessionDefaults().forEach(session::put);
     sessions.put(id, session);
     sessionForms.put(id, form);
     return ok(200, session);
+  }
+
+  /** The fields the API version requires that this fake always answers the same way. */
+  private static Map<String, Object> sessionDefaults() {
+    Map<String, Object> automaticTax = new LinkedHashMap<>();
+    automaticTax.put("enabled", false);
+    automaticTax.put("liability", null);
+    automaticTax.put("provider", null);
+    automaticTax.put("status", null);
+    Map<String, Object> customText = new LinkedHashMap<>();
+    customText.put("after_submit", null);
+    customText.put("shipping_address", null);
+    customText.put("submit", null);
+    customText.put("terms_of_service_acceptance", null);
+    Map<String, Object> defaults = new LinkedHashMap<>();
+    defaults.put("automatic_tax", automaticTax);
+    defaults.put("custom_fields", List.of());
+    defaults.put("custom_text", customText);
+    defaults.put("shipping_options", List.of());
+    return defaults;
+  }
+
+  /** What Checkout collected from the payer (the fake's payer gives only an email). */
+  private static Map<String, Object> customerDetails(Map<String, Object> session) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("address", null);
+    Object email = session.get("customer_email");
+    details.put("email", email != null ? email : "payer@example.com");
+    details.put("name", null);
+    details.put("phone", null);
+    details.put("tax_exempt", "none");
+    details.put("tax_ids", List.of());
+    return details;
   }
 
   private synchronized FakeResponse getSession(FakeRequest request) {
@@ -528,6 +635,28 @@ public final class FakeStripe extends FakeHttpServer {
     FakeResponse response = handler.apply(request);
     if (response.status() / 100 == 2) {
       idempotency.put(key, new Stored(request.path(), request.body(), response));
+    }
+    return response;
+  }
+
+  /**
+   * A 5xx on a POST with an {@code Idempotency-Key}: the endpoint began executing, so Stripe
+   * keeps the answer under the key and replays it to every retry with it, and says so with
+   * {@code Stripe-Should-Retry: false}, unless the fault says the request may be retried.
+   */
+  @Override
+  protected FakeResponse faultResponse(FakeRequest request, Fault.Status fault) {
+    FakeResponse response = super.faultResponse(request, fault);
+    String key = request.header("Idempotency-Key");
+    if (fault.status() < 500 || key == null || !request.method().equals("POST")
+        || "true".equals(fault.headers().get(SHOULD_RETRY))) {
+      return response;
+    }
+    if (!fault.headers().containsKey(SHOULD_RETRY)) {
+      response = response.withHeader(SHOULD_RETRY, "false");
+    }
+    synchronized (this) {
+      idempotency.putIfAbsent(key, new Stored(request.path(), request.body(), response));
     }
     return response;
   }

@@ -150,10 +150,11 @@ class WalletHandlerTest {
   @Test
   void topUp_reusesTheOrgsStripeCustomer() {
     eventOrg();
-    db.update("UPDATE organizations SET stripe_customer_id = 'cus_Known123' WHERE id = ?", EVENT_ORG);
+    String customer = stripe.plantCustomer();
+    db.update("UPDATE organizations SET stripe_customer_id = ? WHERE id = ?", customer, EVENT_ORG);
     String sessionId = call(topUpEvent(null), 201).string("sessionId");
     Map<String, Object> form = stripe.sessionForm(sessionId);
-    assertEquals("cus_Known123", form.get("customer"));
+    assertEquals(customer, form.get("customer"));
     assertNull(form.get("customer_creation"));
   }
 
@@ -275,9 +276,9 @@ class WalletHandlerTest {
   }
 
   @Test
-  void topUp_aSingle500IsRetriedWithTheSameKey_andCreatesOneSession() {
+  void topUp_aServerErrorStripeSaysToRetry_isRetriedWithTheSameKey_andCreatesOneSession() {
     eventOrg();
-    stripe.failNext(FakeStripe.CREATE_SESSION, Fault.status(500));
+    stripe.failNext(FakeStripe.CREATE_SESSION, FakeStripe.retryable(503));
     call(topUpEvent(null), 201);
     assertEquals(1, stripe.sessions().size());
   }
