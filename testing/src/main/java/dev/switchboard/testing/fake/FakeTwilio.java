@@ -64,9 +64,13 @@ public final class FakeTwilio extends FakeHttpServer {
   public record Address(String sid, String accountSid, String customerName, String street, String city,
                         String region, String postalCode, String isoCountry, Instant createdAt) {}
 
-  /** A number an account holds (an IncomingPhoneNumber). */
+  /**
+   * A number an account holds (an IncomingPhoneNumber). {@code type} is "local" for a number
+   * bought from the Local inventory and null otherwise: Twilio's document shows "local" and names
+   * no other value.
+   */
   public record HeldNumber(String sid, String accountSid, String phoneNumber, String addressSid,
-                       String friendlyName, Instant createdAt) {}
+                       String friendlyName, Instant createdAt, String type) {}
 
   private final String masterSid;
   private final Map<String, Account> accounts = new LinkedHashMap<>();
@@ -325,8 +329,10 @@ public final class FakeTwilio extends FakeHttpServer {
   }
 
   private HeldNumber storeNumber(String accountSid, String e164, String addressSid) {
+    Optional<FakeTwilioInventory.Offer> offer = inventory.lookup(e164);
     HeldNumber number = new HeldNumber(sid("PN"), accountSid, e164, addressSid,
-        inventory.lookup(e164).map(FakeTwilioInventory.Offer::friendlyName).orElse(e164), Instant.now());
+        offer.map(FakeTwilioInventory.Offer::friendlyName).orElse(e164), Instant.now(),
+        offer.filter(o -> o.type().equals(FakeTwilioInventory.LOCAL)).map(o -> "local").orElse(null));
     numbers.put(number.sid(), number);
     return number;
   }

@@ -81,6 +81,7 @@ final class FakeTwilioRecords {
     json.put("status_callback", "");
     json.put("status_callback_method", "POST");
     json.put("trunk_sid", null);
+    json.put("type", n.type());
     json.put("uri", "/2010-04-01/Accounts/" + n.accountSid() + "/IncomingPhoneNumbers/" + n.sid() + ".json");
     json.put("voice_application_sid", null);
     json.put("voice_caller_id_lookup", false);
