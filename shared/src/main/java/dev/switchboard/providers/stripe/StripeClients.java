@@ -16,9 +16,12 @@ public final class StripeClients {
   public static final String DEFAULT_BASE_URL = "https://api.stripe.com";
 
   /**
-   * One automatic retry, on a dropped connection, a connect/read timeout, a 409 or a 5xx
-   * (stripe-java's rules). Safe because stripe-java puts an {@code Idempotency-Key} on every
-   * POST, so a retried create is answered with the first result instead of doing it twice.
+   * One automatic retry, on a connect/read timeout or a dropped connection, or where Stripe
+   * answers {@code Stripe-Should-Retry: true}; failing that header, on a 409 or a 5xx
+   * (stripe-java 33.3.0's rules, in that order). A 5xx Stripe kept under the idempotency key
+   * says {@code Stripe-Should-Retry: false} and is not retried: a retry would get the same
+   * answer. Safe because stripe-java puts an {@code Idempotency-Key} on every POST, so a retried
+   * create is answered with the first result instead of doing it twice.
    * One and not more: the wallet answers an API Gateway request that gives up after 30 s,
    * and with the default 10 s read timeout two attempts plus the 0.5 s backoff still fit;
    * beyond one blip the caller's own error handling (and Stripe's or CloudFormation's
