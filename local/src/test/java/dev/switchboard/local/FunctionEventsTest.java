@@ -73,6 +73,12 @@ class FunctionEventsTest {
         new Case("StripeWebhookFunction", "stripe-webhook-charge-refunded.json", false, 200, "\"received\":true"),
         // then £10 for the number, £20 refunded
         new Case("WalletFunction", "wallet-get.json", false, 200, "\"balancePence\":4500"),
+        // the first payment disputed: the bank takes what the refund left of it (£30), then returns it
+        new Case("StripeWebhookFunction", "stripe-webhook-charge-dispute-funds-withdrawn.json", false, 200,
+            "\"received\":true"),
+        new Case("WalletFunction", "wallet-get.json", false, 200, "\"balancePence\":1500"),
+        new Case("StripeWebhookFunction", "stripe-webhook-charge-dispute-funds-reinstated.json", false, 200,
+            "\"received\":true"),
         new Case("DatabaseMigrationFunction", "cfn-database-migration-update.json", false, -1, "\"Status\":\"SUCCESS\""),
         new Case("DatabaseMigrationFunction", "cfn-database-migration-delete.json", false, -1, "\"Status\":\"SUCCESS\""),
         // registers the endpoint with the fake Stripe, its secret into the fake Secrets Manager

@@ -154,6 +154,47 @@ class ConcurrencyTest {
     Invariants.assertSettled(rig.world);
   }
 
+  /**
+   * A top-up, its safety net, a partial refund, and a dispute of the rest that is then won,
+   * each delivered twice, all at once: in whatever order they are applied, the wallet ends with
+   * the credit less the refund, and each took effect once.
+   */
+  @Test
+  void aTopUpItsRefundAndItsWonDispute_deliveredTogetherTwice_settleToTheSameWallet() throws Exception {
+    long expected = Rig.OPENING_BALANCE;
+    for (int round = 0; round < 3; round++) {
+      StripeEvents.TopUp topUp = StripeEvents.topUp(org, 4000);
+      String dispute = StripeEvents.id("dp");
+      List<String> bodies = List.of(
+          rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp),
+          rig.stripeEvents.paymentIntentSucceeded(StripeEvents.id("evt"), topUp),
+          rig.stripeEvents.chargeRefunded(StripeEvents.id("evt"), topUp, 1000),
+          rig.stripeEvents.disputeFundsWithdrawn(StripeEvents.id("evt"), topUp, dispute, 3000),
+          rig.stripeEvents.disputeFundsReinstated(StripeEvents.id("evt"), topUp, dispute, 3000));
+      List<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>> handlers = new ArrayList<>();
+      List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
+      List<String> sent = new ArrayList<>();
+      for (int copy = 0; copy < 2; copy++) {
+        for (String body : bodies) {
+          handlers.add(rig.webhook());
+          events.add(Rig.stripeDelivery(body));
+          sent.add(body);
+        }
+      }
+      List<APIGatewayV2HTTPResponse> answers = together(handlers, events);
+      for (int i = 0; i < answers.size(); i++) {
+        APIGatewayV2HTTPResponse r = answers.get(i);
+        for (int retry = 0; retry < 3 && r.getStatusCode() == 500; retry++) {
+          r = rig.webhook().handleRequest(Rig.stripeDelivery(sent.get(i)), null);
+        }
+        assertEquals(200, r.getStatusCode(), r.getBody());
+      }
+      expected += 4000 - 1000;
+      assertEquals(expected, rig.world.db.balance(org), "round " + round);
+      Invariants.assertSettled(rig.world);
+    }
+  }
+
   // ------------------------------------------------------------------ provisioning
 
   @Test

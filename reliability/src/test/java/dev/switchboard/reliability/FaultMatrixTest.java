@@ -131,7 +131,12 @@ class FaultMatrixTest {
   static final List<Step> WEBHOOK = List.of(
       // dies after the commit, before Stripe hears 200
       new Step("webhook", "apply transaction", r -> null, null,
-          "AFTER INSERT ON credit_transactions", "NEW.stripe_event_id IS NOT NULL", null, "stripe.event.processed"));
+          "AFTER INSERT ON credit_transactions", "NEW.stripe_event_id IS NOT NULL", null, "stripe.event.processed"),
+      // the same for a dispute's two events, once the top-up they take back is credited
+      new Step("webhook", "dispute withdrawal", r -> null, null,
+          "AFTER INSERT ON credit_transactions", "NEW.type = 'dispute'", null, "stripe.event.processed"),
+      new Step("webhook", "dispute reinstatement", r -> null, null,
+          "AFTER INSERT ON credit_transactions", "NEW.type = 'dispute_reinstated'", null, "stripe.event.processed"));
 
   private static final String CREATE = "events/cfn-stripe-webhook-endpoint-create.json";
   private static final String UPDATE = "events/cfn-stripe-webhook-endpoint-update.json";
@@ -325,11 +330,34 @@ class FaultMatrixTest {
     assertEquals(Rig.OPENING_BALANCE - 2 * Rig.PRICE, rig.world.db.balance(org), "a release refunds nothing");
   }
 
-  /** A paid top-up delivered by Stripe, redelivered until acknowledged. */
+  /**
+   * A paid top-up delivered by Stripe, redelivered until acknowledged; or, on the dispute rows,
+   * a dispute of such a top-up (once credited) withdrawing its funds or reinstating them.
+   */
   private void applyWebhookUnder(Rig rig, Injection injection) {
     UUID org = rig.eventOrg();
+    StripeEvents.TopUp topUp = StripeEvents.topUp(org, 2500);
+    String dispute = StripeEvents.id("dp");
     String eventId = StripeEvents.id("evt");
-    String body = rig.stripeEvents.checkoutSessionCompleted(eventId, StripeEvents.topUp(org, 2500));
+    String body;
+    long expected;
+    switch (injection.step.name()) {
+      case "dispute withdrawal" -> {
+        deliverFaultFree(rig, rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp));
+        body = rig.stripeEvents.disputeFundsWithdrawn(eventId, topUp, dispute, 2500);
+        expected = Rig.OPENING_BALANCE;
+      }
+      case "dispute reinstatement" -> {
+        deliverFaultFree(rig, rig.stripeEvents.checkoutSessionCompleted(StripeEvents.id("evt"), topUp));
+        deliverFaultFree(rig, rig.stripeEvents.disputeFundsWithdrawn(StripeEvents.id("evt"), topUp, dispute, 2500));
+        body = rig.stripeEvents.disputeFundsReinstated(eventId, topUp, dispute, 2500);
+        expected = Rig.OPENING_BALANCE + 2500;
+      }
+      default -> {
+        body = rig.stripeEvents.checkoutSessionCompleted(eventId, topUp);
+        expected = Rig.OPENING_BALANCE + 2500;
+      }
+    }
     injection.arm(rig);
     Answer first = Answer.of(() -> rig.webhook().handleRequest(Rig.stripeDelivery(body), null));
     injection.disarm(rig);
@@ -346,10 +374,14 @@ class FaultMatrixTest {
     rig.world.expireLeases();
     rig.reconcile();
     Invariants.assertSettled(rig.world);
-    assertEquals(Rig.OPENING_BALANCE + 2500, rig.world.db.balance(org), "credited exactly once");
+    assertEquals(expected, rig.world.db.balance(org), "applied exactly once");
     assertEquals(1, rig.world.db.count("SELECT count(*) FROM credit_transactions WHERE stripe_event_id = ?", eventId));
     assertEquals("processed",
         rig.world.db.row("SELECT status FROM stripe_webhook_events WHERE event_id = ?", eventId).get("status"));
+  }
+
+  private static void deliverFaultFree(Rig rig, String body) {
+    assertEquals(200, rig.webhook().handleRequest(Rig.stripeDelivery(body), null).getStatusCode());
   }
 
   /**

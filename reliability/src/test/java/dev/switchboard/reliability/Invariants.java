@@ -27,6 +27,7 @@ final class Invariants {
         "a saga is still unfinished after the reconcile run: "
             + world.db.rows("SELECT status, cleanup_pending, failed_step, last_error FROM managed_phone_numbers"));
     assertNoEventProcessedWithoutItsEffect(world);
+    assertTakeBacksWithinTheirCredits(world);
   }
 
   /** Every organisation's balance is its ledger's sum. */
@@ -56,7 +57,8 @@ final class Invariants {
   }
 
   /**
-   * A processed top-up event has its ledger entry; for every refunded top-up, what the ledger
+   * A processed top-up event (the session's, or its PaymentIntent's: whichever came second
+   * credits nothing more) has its payment's credit; for every refunded top-up, what the ledger
    * debited plus what fell short is exactly the largest processed refund total (capped at the
    * top-up): {@code amount_refunded} is cumulative, so one credit may settle several refund
    * events with one debit, and a refund the wallet could not cover is a shortfall row, not a
@@ -66,8 +68,11 @@ final class Invariants {
     assertEquals(0, world.db.count("""
         SELECT count(*) FROM stripe_webhook_events e
          WHERE e.status = 'processed'
-           AND e.event_type = 'checkout.session.completed'
-           AND NOT EXISTS (SELECT 1 FROM credit_transactions c WHERE c.stripe_event_id = e.event_id)
+           AND e.event_type IN ('checkout.session.completed', 'payment_intent.succeeded')
+           AND NOT EXISTS (SELECT 1 FROM credit_transactions c
+                            WHERE c.direction = 'credit' AND c.type IN ('topup', 'auto_recharge')
+                              AND c.stripe_payment_intent_id = coalesce(e.payload #>> '{data,object,payment_intent}',
+                                                                        e.payload #>> '{data,object,id}'))
         """), "top-up events marked processed whose credit is missing");
     assertEquals(0, world.db.count("""
         WITH refunded AS (
@@ -78,14 +83,55 @@ final class Invariants {
            GROUP BY 1)
         SELECT count(*) FROM refunded r
           JOIN credit_transactions t ON t.stripe_payment_intent_id = r.pi AND t.direction = 'credit'
-         WHERE least(r.total, t.amount_pence)
+         WHERE NOT EXISTS (SELECT 1 FROM stripe_disputes x WHERE x.stripe_payment_intent_id = r.pi)
+           AND least(r.total, t.amount_pence)
                <> (SELECT coalesce(sum(d.amount_pence), 0) FROM credit_transactions d
                     WHERE d.stripe_payment_intent_id = r.pi AND d.direction = 'debit' AND d.type = 'stripe_refund')
                 + (SELECT coalesce(sum(s.shortfall_pence), 0) FROM stripe_refund_shortfalls s
                     WHERE s.stripe_payment_intent_id = r.pi)
-        """), "refunded top-ups whose debits and shortfalls differ from the refunded total");
+        """), REFUNDS_DIFFER);
     assertEquals(0, world.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'received'"),
         "events claimed but never finished");
+  }
+
+  static final String REFUNDS_DIFFER = "refunded top-ups whose debits and shortfalls differ from the refunded total";
+  static final String TAKEN_BACK_TOO_MUCH = "payments whose refunds and disputes took back more than they credited";
+  static final String DISPUTE_LEDGER_DIFFERS = "disputes whose ledger entries differ from what they applied";
+  static final String DISPUTE_NOT_APPLIED = "dispute withdrawals marked processed but never applied";
+
+  /**
+   * Refunds and disputes of one payment together never take back more than it credited; each
+   * dispute's ledger entries are exactly what its row says it applied (debited on withdrawal,
+   * the same amount back on reinstatement); a processed withdrawal was applied.
+   */
+  static void assertTakeBacksWithinTheirCredits(ProviderWorld world) {
+    assertEquals(0, world.db.count("""
+        SELECT count(*) FROM credit_transactions t
+         WHERE t.direction = 'credit' AND t.type IN ('topup', 'auto_recharge')
+           AND t.amount_pence
+               < (SELECT coalesce(sum(d.amount_pence), 0) FROM credit_transactions d
+                   WHERE d.stripe_payment_intent_id = t.stripe_payment_intent_id AND d.type = 'stripe_refund')
+               + (SELECT coalesce(sum(s.shortfall_pence), 0) FROM stripe_refund_shortfalls s
+                   WHERE s.stripe_payment_intent_id = t.stripe_payment_intent_id)
+               + (SELECT coalesce(sum(x.taken_pence), 0) FROM stripe_disputes x
+                   WHERE x.stripe_payment_intent_id = t.stripe_payment_intent_id
+                     AND x.withdrawal_applied_at IS NOT NULL AND x.reinstatement_applied_at IS NULL)
+        """), TAKEN_BACK_TOO_MUCH);
+    assertEquals(0, world.db.count("""
+        SELECT count(*) FROM stripe_disputes x
+         WHERE coalesce(x.debited_pence, 0) <> (SELECT coalesce(sum(amount_pence), 0) FROM credit_transactions
+                                                 WHERE idempotency_key = 'stripe:dispute:' || x.dispute_id || ':withdrawn'
+                                                   AND type = 'dispute' AND direction = 'debit')
+            OR coalesce(x.returned_pence, 0) <> (SELECT coalesce(sum(amount_pence), 0) FROM credit_transactions
+                                                  WHERE idempotency_key = 'stripe:dispute:' || x.dispute_id || ':reinstated'
+                                                    AND type = 'dispute_reinstated' AND direction = 'credit')
+        """), DISPUTE_LEDGER_DIFFERS);
+    assertEquals(0, world.db.count("""
+        SELECT count(*) FROM stripe_webhook_events e
+         WHERE e.status = 'processed' AND e.event_type = 'charge.dispute.funds_withdrawn'
+           AND NOT EXISTS (SELECT 1 FROM stripe_disputes x
+                            WHERE x.dispute_id = e.payload #>> '{data,object,id}' AND x.withdrawal_applied_at IS NOT NULL)
+        """), DISPUTE_NOT_APPLIED);
   }
 
   private static Set<String> column(ProviderWorld world, String column) {
@@ -99,7 +145,7 @@ final class Invariants {
     Map<String, Object> s = new java.util.LinkedHashMap<>();
     for (String table : new String[] {"organizations", "twilio_subaccounts", "twilio_addresses",
         "managed_phone_numbers", "org_credentials", "phone_number_mapping", "agents", "credit_transactions",
-        "stripe_webhook_events", "idempotency_keys"}) {
+        "stripe_webhook_events", "stripe_disputes", "idempotency_keys"}) {
       s.put(table, world.db.count("SELECT count(*) FROM " + table));
     }
     s.put("balances", world.db.rows("SELECT id, wallet_balance_pence FROM organizations ORDER BY id"));

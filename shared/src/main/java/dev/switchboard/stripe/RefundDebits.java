@@ -22,13 +22,16 @@ import java.util.Optional;
  * zero: what it cannot cover is recorded as a shortfall rather than failing the event forever.
  *
  * <p>Stripe does not deliver in order: a refund of a top-up not yet credited is recorded, and
- * {@link #settleEarlierRefunds} applies it when the credit lands.
+ * {@link #settleEarlierRefunds} applies it when the credit lands. What the payment's open
+ * disputes hold back is not refunded again: refunds and disputes of one payment together
+ * never take back more than it credited.
  */
 final class RefundDebits {
   private final Ledger ledger = new Ledger();
   private final RefundShortfalls shortfalls = new RefundShortfalls();
   private final Organizations organizations = new Organizations();
   private final StripeWebhookEvents events = new StripeWebhookEvents();
+  private final StripeDisputes disputes = new StripeDisputes();
 
   EventDecision apply(Connection tx, StripeEvent event) throws SQLException {
     JsonObject charge = event.object();
@@ -55,8 +58,9 @@ final class RefundDebits {
   }
 
   /**
-   * Called with the PaymentIntent lock held, right after a top-up was credited: debits what
-   * refund events recorded before the credit reported. Returns the shortfall, if any.
+   * Called with the PaymentIntent lock held, right after a top-up was credited (or a dispute of
+   * it was reinstated): debits what recorded refund events reported and no debit or shortfall
+   * accounts for yet. Returns the shortfall, if any.
    */
   Pence settleEarlierRefunds(Connection tx, Ledger.TopUpCredit credit, String paymentIntent)
       throws SQLException {
@@ -64,16 +68,15 @@ final class RefundDebits {
     if (refund.isEmpty()) {
       return Pence.ZERO;
     }
-    Pence shortfall = debitNewlyRefunded(tx, credit, paymentIntent, refund.get().chargeId(),
+    return debitNewlyRefunded(tx, credit, paymentIntent, refund.get().chargeId(),
         refund.get().amountRefunded(), refund.get().eventId());
-    events.markRefundsAppliedLate(tx, paymentIntent, credit.orgId());
-    return shortfall;
   }
 
   private Pence debitNewlyRefunded(Connection tx, Ledger.TopUpCredit topUp, String paymentIntent,
                                    String chargeId, long amountRefunded, String eventId) throws SQLException {
     OrgId org = topUp.orgId();
-    long refundedTotal = Math.min(amountRefunded, topUp.amount().value());
+    long refundedTotal = Math.min(amountRefunded,
+        topUp.amount().value() - disputes.heldBack(tx, paymentIntent).value());
     Pence balance = organizations.lock(tx, org).balance();
     long accounted = ledger.refundedFrom(tx, paymentIntent).value()
         + shortfalls.total(tx, paymentIntent).value();

@@ -105,14 +105,16 @@ public final class StripeWebhookEvents {
   }
 
   /**
-   * The refunds recorded before this PaymentIntent's top-up was credited have now been applied
-   * with the credit: every one of them, since the largest (cumulative) total settled them all.
+   * The refunds and disputes recorded before this PaymentIntent's top-up was credited have now
+   * been applied with the credit: every one of them, since the largest (cumulative) refund total
+   * settled all refunds, and each dispute's row all its events.
    */
-  public void markRefundsAppliedLate(Connection tx, String paymentIntentId, OrgId orgId) throws SQLException {
+  public void markTakeBacksAppliedLate(Connection tx, String paymentIntentId, OrgId orgId) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
         UPDATE stripe_webhook_events
            SET status = 'processed', org_id = ?, ignored_reason = NULL, processed_at = now()
-         WHERE event_type = 'charge.refunded' AND status IN ('ignored', 'deferred')
+         WHERE event_type IN ('charge.refunded', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated')
+           AND status IN ('ignored', 'deferred')
            AND ignored_reason LIKE 'no_credited_top_up:%'
            AND payload #>> '{data,object,payment_intent}' = ?
            AND payload #>> '{data,object,currency}' = 'gbp'

@@ -25,10 +25,13 @@ final class TopUpCredits {
   private final Ledger ledger = new Ledger();
   private final Organizations organizations = new Organizations();
   private final StripeCustomers customers = new StripeCustomers();
+  private final StripeWebhookEvents events = new StripeWebhookEvents();
   private final RefundDebits refunds;
+  private final DisputeDebits disputes;
 
-  TopUpCredits(RefundDebits refunds) {
+  TopUpCredits(RefundDebits refunds, DisputeDebits disputes) {
     this.refunds = refunds;
+    this.disputes = disputes;
   }
 
   /** checkout.session.completed (and async_payment_succeeded, for delayed methods). */
@@ -134,17 +137,21 @@ final class TopUpCredits {
 
   /**
    * Credits the PaymentIntent unless it was credited already (the other event of the pair),
-   * then applies any refund of it that Stripe reported first. Returns the refund shortfall.
-   * The caller holds the PaymentIntent's lock.
+   * then applies any refund or dispute of it that Stripe reported first. Returns their
+   * shortfall. The caller holds the PaymentIntent's lock.
    */
   private Pence credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
                        String eventId, String description) throws SQLException {
     Optional<Ledger.PostedTopUp> posted = ledger.postTopUp(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
         "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId));
-    if (posted.isEmpty() || !posted.get().refundRecorded()) {
+    if (posted.isEmpty() || !posted.get().takeBackRecorded()) {
       return Pence.ZERO;
     }
-    return refunds.settleEarlierRefunds(tx, new Ledger.TopUpCredit(org, Pence.of(pence)), paymentIntent);
+    Ledger.TopUpCredit credit = new Ledger.TopUpCredit(org, Pence.of(pence));
+    long shortfall = refunds.settleEarlierRefunds(tx, credit, paymentIntent).value()
+        + disputes.settle(tx, credit, paymentIntent).value();
+    events.markTakeBacksAppliedLate(tx, paymentIntent, org);
+    return Pence.of(shortfall);
   }
 
   private static EventDecision unknownOrg(JsonObject metadata) {

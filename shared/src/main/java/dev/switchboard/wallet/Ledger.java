@@ -27,6 +27,8 @@ public final class Ledger {
     NUMBER_PURCHASE("number_purchase"),
     NUMBER_REFUND("number_refund"),
     STRIPE_REFUND("stripe_refund"),
+    DISPUTE("dispute"),
+    DISPUTE_REINSTATED("dispute_reinstated"),
     ADJUSTMENT("adjustment");
 
     private final String wire;
@@ -97,15 +99,19 @@ public final class Ledger {
     }
   }
 
-  /** A top-up credit as posted, and whether a charge.refunded of its PaymentIntent was recorded. */
-  public record PostedTopUp(Posted posted, boolean refundRecorded) {}
+  /**
+   * A top-up credit as posted, and whether a refund or dispute of its PaymentIntent was
+   * recorded (charge.refunded, or a stripe_disputes row).
+   */
+  public record PostedTopUp(Posted posted, boolean takeBackRecorded) {}
 
   /**
    * {@link #post} for a top-up credit (needs {@code paymentIntentId}), also saying whether any
-   * refund event of its PaymentIntent is recorded: the cheap guard that lets the credit skip
-   * looking for earlier refunds, in the same round trip. The caller holds the PaymentIntent's
-   * lock, taken by an earlier statement, so this statement's snapshot sees every refund
-   * recorded before the lock was granted. Uses the partial index of V11.
+   * refund event or dispute of its PaymentIntent is recorded: the cheap guard that lets the
+   * credit skip looking for earlier ones, in the same round trip. The caller holds the
+   * PaymentIntent's lock, taken by an earlier statement, so this statement's snapshot sees every
+   * refund and dispute recorded before the lock was granted. Uses the partial index of V11 and
+   * stripe_disputes' index by PaymentIntent.
    */
   public Optional<PostedTopUp> postTopUp(Connection tx, Entry e) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("WITH posted AS (" + INSERT + """
@@ -113,13 +119,15 @@ public final class Ledger {
         SELECT id, balance_before_pence, balance_after_pence,
                EXISTS (SELECT 1 FROM stripe_webhook_events
                         WHERE event_type = 'charge.refunded'
-                          AND payload #>> '{data,object,payment_intent}' = ?) AS refund_recorded
+                          AND payload #>> '{data,object,payment_intent}' = ?)
+               OR EXISTS (SELECT 1 FROM stripe_disputes WHERE stripe_payment_intent_id = ?) AS take_back_recorded
           FROM posted
         """)) {
       bind(ps, e);
       ps.setString(10, e.paymentIntentId());
+      ps.setString(11, e.paymentIntentId());
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(new PostedTopUp(posted(rs), rs.getBoolean("refund_recorded")))
+        return rs.next() ? Optional.of(new PostedTopUp(posted(rs), rs.getBoolean("take_back_recorded")))
             : Optional.empty();
       }
     }

@@ -9,7 +9,7 @@ import java.util.UUID;
 
 /**
  * Stripe webhook events as Stripe sends them (the fields the 2026 API versions carry for a
- * Checkout payment, its PaymentIntent and a refunded Charge), for one wallet top-up.
+ * Checkout payment, its PaymentIntent, a refunded Charge and a Dispute), for one wallet top-up.
  *
  * <p>The API version is given by the caller, normally stripe-java's {@code Stripe.API_VERSION}
  * (this module does not ship stripe-java). A {@link TopUp} describes the payment; its
@@ -171,6 +171,43 @@ public final class StripeEvents {
     ch.put("refunded", amountRefunded >= p.amountPence());
     ch.put("status", "succeeded");
     return event(eventId, "charge.refunded", ch);
+  }
+
+  /**
+   * charge.dispute.funds_withdrawn: the cardholder's bank took {@code amount} of the payment
+   * back while dispute {@code disputeId} is open.
+   */
+  public String disputeFundsWithdrawn(String eventId, TopUp p, String disputeId, long amount) {
+    return event(eventId, "charge.dispute.funds_withdrawn", dispute(p, disputeId, amount, "needs_response"));
+  }
+
+  /** charge.dispute.funds_reinstated: the dispute was won and its funds returned. */
+  public String disputeFundsReinstated(String eventId, TopUp p, String disputeId, long amount) {
+    return event(eventId, "charge.dispute.funds_reinstated", dispute(p, disputeId, amount, "won"));
+  }
+
+  private ObjectNode dispute(TopUp p, String disputeId, long amount, String status) {
+    ObjectNode d = JSON.createObjectNode();
+    d.put("id", disputeId);
+    d.put("object", "dispute");
+    d.put("amount", amount);
+    d.putArray("balance_transactions");
+    d.put("charge", p.chargeId());
+    d.put("created", created.getEpochSecond() - 600);
+    d.put("currency", p.currency());
+    d.putArray("enhanced_eligibility_types");
+    d.putObject("evidence").putNull("product_description").putNull("uncategorized_text");
+    d.putObject("evidence_details").putNull("due_by").put("has_evidence", false).put("past_due", false)
+        .put("submission_count", 0);
+    d.put("is_charge_refundable", false);
+    d.put("livemode", false);
+    d.putObject("metadata");
+    d.put("payment_intent", p.paymentIntentId());
+    d.putObject("payment_method_details").put("type", "card").putObject("card").put("brand", "visa")
+        .put("network_reason_code", "10.4");
+    d.put("reason", "fraudulent");
+    d.put("status", status);
+    return d;
   }
 
   /** Any other event type, with a minimal object: the webhook must record it as ignored. */
