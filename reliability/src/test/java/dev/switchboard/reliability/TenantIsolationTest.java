@@ -173,7 +173,7 @@ class TenantIsolationTest {
     String eventId = StripeEvents.id("evt");
     StripeEvents.TopUp mixed = new StripeEvents.TopUp(orgA.toString(), orgB.toString(), 2500, 2500, "gbp",
         "paid", "succeeded", "wallet_topup", StripeEvents.id("cs_test"), StripeEvents.id("pi"),
-        StripeEvents.id("ch"), StripeEvents.id("cus"), StripeEvents.id("pm"));
+        StripeEvents.id("ch"), StripeEvents.id("cus"), StripeEvents.id("pm"), null);
     long balanceB = rig.world.db.balance(orgB);
     Map<String, Object> before = stateOfA();
 

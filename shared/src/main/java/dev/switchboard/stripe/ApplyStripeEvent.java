@@ -34,12 +34,16 @@ public final class ApplyStripeEvent {
   private final StripeWebhookEvents events = new StripeWebhookEvents();
   private final RefundDebits refunds = new RefundDebits();
   private final DisputeDebits disputes = new DisputeDebits(refunds);
-  private final TopUpCredits topUps = new TopUpCredits(refunds, disputes);
+  private final TopUpCredits topUps;
 
-  /** {@code apiVersion}: the one the endpoint was registered with (the SDK's). */
-  public ApplyStripeEvent(Database database, String apiVersion) {
+  /**
+   * {@code apiVersion}: the one the endpoint was registered with (the SDK's); {@code stack}:
+   * whose payments these are.
+   */
+  public ApplyStripeEvent(Database database, String apiVersion, StackIdentity stack) {
     this.database = database;
     this.apiVersion = apiVersion;
+    this.topUps = new TopUpCredits(refunds, disputes, stack);
   }
 
   public Outcome apply(StripeEvent event) {

@@ -17,8 +17,9 @@ import dev.switchboard.wallet.TopUpCheckout.ReturnUrlRefused;
 
 /**
  * A top-up as a Stripe Checkout Session: GBP, mode payment, one line of the amount, the org
- * in client_reference_id, and metadata {type: wallet_topup, org_id, amount_pence} on the
- * session and on its PaymentIntent (the webhook checks both against what Stripe charged).
+ * in client_reference_id, and metadata {type: wallet_topup, org_id, amount_pence, stack_id} on
+ * the session and on its PaymentIntent (the webhook checks both against what Stripe charged,
+ * and applies only its own stack's: {@link StackIdentity}).
  * {@code setup_future_usage = off_session} keeps the card for auto-recharge; the org's
  * Stripe customer is reused when known, otherwise Checkout creates one.
  */
@@ -27,17 +28,25 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
 
   private final StripeClient stripe;
   private final Credential apiKey;
+  private final StackIdentity stack;
 
   /** {@code apiKey} is sent with each request, so a rotated key is used once it is read. */
-  public StripeTopUpCheckout(StripeClient stripe, Credential apiKey) {
+  public StripeTopUpCheckout(StripeClient stripe, Credential apiKey, StackIdentity stack) {
     this.stripe = stripe;
     this.apiKey = apiKey;
+    this.stack = stack;
   }
 
   @Override
   public Session create(Order order, String idempotencyKey) {
     String org = order.orgId().toString();
     String pence = Long.toString(order.amount().value());
+    PaymentIntentData.Builder intent = PaymentIntentData.builder()
+        .setSetupFutureUsage(PaymentIntentData.SetupFutureUsage.OFF_SESSION)
+        .putMetadata("type", "wallet_topup")
+        .putMetadata("org_id", org)
+        .putMetadata("amount_pence", pence);
+    stack.id().ifPresent(id -> intent.putMetadata(StackIdentity.METADATA_KEY, id));
     SessionCreateParams.Builder params = SessionCreateParams.builder()
         .setMode(SessionCreateParams.Mode.PAYMENT)
         .setCurrency(TopUpCredits.CURRENCY)
@@ -53,14 +62,11 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
         .putMetadata("type", "wallet_topup")
         .putMetadata("org_id", org)
         .putMetadata("amount_pence", pence)
-        .setPaymentIntentData(PaymentIntentData.builder()
-            .setSetupFutureUsage(PaymentIntentData.SetupFutureUsage.OFF_SESSION)
-            .putMetadata("type", "wallet_topup")
-            .putMetadata("org_id", org)
-            .putMetadata("amount_pence", pence)
-            .build())
+        .setPaymentIntentData(intent.build())
         .setSuccessUrl(order.successUrl())
         .setCancelUrl(order.cancelUrl());
+    stack.id().ifPresent(id -> params.putMetadata(StackIdentity.METADATA_KEY, id));
+
     if (order.customerId().isPresent()) {
       params.setCustomer(order.customerId().get());
     } else {

@@ -28,10 +28,12 @@ final class TopUpCredits {
   private final StripeWebhookEvents events = new StripeWebhookEvents();
   private final RefundDebits refunds;
   private final DisputeDebits disputes;
+  private final StackIdentity stack;
 
-  TopUpCredits(RefundDebits refunds, DisputeDebits disputes) {
+  TopUpCredits(RefundDebits refunds, DisputeDebits disputes, StackIdentity stack) {
     this.refunds = refunds;
     this.disputes = disputes;
+    this.stack = stack;
   }
 
   /** checkout.session.completed (and async_payment_succeeded, for delayed methods). */
@@ -40,6 +42,9 @@ final class TopUpCredits {
     JsonObject metadata = metadata(session);
     if (!"wallet_topup".equals(metadata.optString("type").orElse(""))) {
       return EventDecision.ignored(null, "not_wallet_topup", "metadata.type is not wallet_topup");
+    }
+    if (!stack.owns(metadata)) {
+      return otherStack(metadata);
     }
     Optional<OrgId> org = StripeObjects.orgId(metadata);
     if (org.isEmpty()) {
@@ -76,6 +81,9 @@ final class TopUpCredits {
     } else {
       return EventDecision.ignored(null, "not_wallet_payment",
           "metadata.type is neither wallet_topup nor wallet_auto_recharge");
+    }
+    if (!stack.owns(metadata)) {
+      return otherStack(metadata);
     }
     Optional<OrgId> org = StripeObjects.orgId(metadata);
     if (org.isEmpty()) {
@@ -152,6 +160,12 @@ final class TopUpCredits {
         + disputes.settle(tx, credit, paymentIntent).value();
     events.markTakeBacksAppliedLate(tx, paymentIntent, org);
     return Pence.of(shortfall);
+  }
+
+  /** Another stack's payment (several stacks share the Stripe account): not ours to credit. */
+  private static EventDecision otherStack(JsonObject metadata) {
+    return EventDecision.ignored(null, "other_stack", "metadata." + StackIdentity.METADATA_KEY + " names another stack: "
+        + metadata.optString(StackIdentity.METADATA_KEY).orElse(""));
   }
 
   private static EventDecision unknownOrg(JsonObject metadata) {

@@ -40,39 +40,45 @@ public final class StripeEvents {
   /** A new paid top-up of {@code pence} for the organisation, with fresh Stripe ids. */
   public static TopUp topUp(UUID orgId, long pence) {
     return new TopUp(orgId.toString(), orgId.toString(), pence, pence, "gbp", "paid", "succeeded",
-        "wallet_topup", id("cs_test"), id("pi"), id("ch"), id("cus"), id("pm"));
+        "wallet_topup", id("cs_test"), id("pi"), id("ch"), id("cus"), id("pm"), null);
   }
 
   /** One payment as Stripe describes it; metadataPence is what our top-up asked for. */
   public record TopUp(String metadataOrgId, String clientReferenceId, long amountPence,
                       long metadataPence, String currency, String paymentStatus,
                       String intentStatus, String type, String sessionId, String paymentIntentId,
-                      String chargeId, String customerId, String paymentMethodId) {
+                      String chargeId, String customerId, String paymentMethodId, String stackId) {
     public TopUp withPaymentStatus(String status) {
       return new TopUp(metadataOrgId, clientReferenceId, amountPence, metadataPence, currency,
-          status, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId);
+          status, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId, stackId);
     }
 
     public TopUp withCurrency(String c) {
       return new TopUp(metadataOrgId, clientReferenceId, amountPence, metadataPence, c,
-          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId);
+          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId, stackId);
     }
 
     /** Stripe charged {@code pence} while the metadata still says what was asked for. */
     public TopUp withAmountCharged(long pence) {
       return new TopUp(metadataOrgId, clientReferenceId, pence, metadataPence, currency,
-          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId);
+          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId, stackId);
     }
 
     public TopUp withOrg(String orgId) {
       return new TopUp(orgId, orgId, amountPence, metadataPence, currency,
-          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId);
+          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId, stackId);
+    }
+
+    /** The session as another stack (or, with null, a stack from before stack identities) made it. */
+    public TopUp withStack(String stack) {
+      return new TopUp(metadataOrgId, clientReferenceId, amountPence, metadataPence, currency,
+          paymentStatus, intentStatus, type, sessionId, paymentIntentId, chargeId, customerId, paymentMethodId, stack);
     }
 
     public TopUp withType(String metadataType) {
       return new TopUp(metadataOrgId, clientReferenceId, amountPence, metadataPence, currency,
           paymentStatus, intentStatus, metadataType, sessionId, paymentIntentId, chargeId, customerId,
-          paymentMethodId);
+          paymentMethodId, stackId);
     }
   }
 
@@ -228,6 +234,9 @@ public final class StripeEvents {
     md.put("type", p.type());
     md.put("org_id", p.metadataOrgId());
     md.put("amount_pence", Long.toString(p.metadataPence()));
+    if (p.stackId() != null) {
+      md.put("stack_id", p.stackId());
+    }
   }
 
   private String event(String eventId, String type, ObjectNode object) {

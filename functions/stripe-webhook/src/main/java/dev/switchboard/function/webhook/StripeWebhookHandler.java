@@ -14,6 +14,7 @@ import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.json.Json;
 import dev.switchboard.log.Log;
 import dev.switchboard.stripe.ApplyStripeEvent;
+import dev.switchboard.stripe.StackIdentity;
 import dev.switchboard.stripe.StripeEvent;
 import dev.switchboard.stripe.WebhookSignature;
 import dev.switchboard.wiring.Platform;
@@ -42,7 +43,8 @@ public final class StripeWebhookHandler
   public StripeWebhookHandler(Platform platform, Clock clock) {
     this.signature = new WebhookSignature(platform.settings(), clock);
     // the endpoint is registered with the SDK's API version; events in another are refused
-    this.applyEvent = new ApplyStripeEvent(platform.database(), Stripe.API_VERSION);
+    this.applyEvent = new ApplyStripeEvent(platform.database(), Stripe.API_VERSION,
+        StackIdentity.from(platform.settings()));
     this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();
   }
 

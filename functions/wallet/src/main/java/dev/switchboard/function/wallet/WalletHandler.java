@@ -14,6 +14,7 @@ import dev.switchboard.http.ApiResponses;
 import dev.switchboard.http.PrimingEvents;
 import dev.switchboard.json.Json;
 import dev.switchboard.providers.stripe.StripeClients;
+import dev.switchboard.stripe.StackIdentity;
 import dev.switchboard.stripe.StripeTopUpCheckout;
 import dev.switchboard.wallet.TopUpCheckout;
 import dev.switchboard.wallet.TopUpSettings;
@@ -42,7 +43,8 @@ public final class WalletHandler implements RequestHandler<APIGatewayV2HTTPEvent
   public WalletHandler(Platform platform) {
     this.topUp = new TopUpWallet(platform.database(),
         new StripeTopUpCheckout(StripeClients.from(platform.settings()),
-            new Credential(platform.settings(), "STRIPE_API_KEY")), TopUpSettings.from(platform.settings()));
+            new Credential(platform.settings(), "STRIPE_API_KEY"), StackIdentity.from(platform.settings())),
+        TopUpSettings.from(platform.settings()));
     this.statement = new WalletStatement(platform.database());
     this.orgClaim = platform.orgClaim();
     this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();

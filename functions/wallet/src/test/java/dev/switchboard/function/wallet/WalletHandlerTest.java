@@ -103,6 +103,17 @@ class WalletHandlerTest {
     return (Map<String, Object>) o;
   }
 
+  /** Stacks sharing one Stripe account tell their payments apart by this (the webhook checks it). */
+  @Test
+  void topUp_namesItsStack_onTheSessionAndOnItsPaymentIntent() {
+    eventOrg();
+    String stack = "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-staging/8d1c";
+    handler = handler(Map.of("STACK_ID", stack));
+    Map<String, Object> form = stripe.sessionForm(call(topUpEvent(null), 201).string("sessionId"));
+    assertEquals(stack, map(form.get("metadata")).get("stack_id"));
+    assertEquals(stack, map(map(form.get("payment_intent_data")).get("metadata")).get("stack_id"));
+  }
+
   @Test
   void topUp_createsACheckoutSessionAtStripe_withEverythingTheWebhookChecks() {
     eventOrg();
