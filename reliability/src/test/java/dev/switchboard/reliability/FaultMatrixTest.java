@@ -60,6 +60,8 @@ class FaultMatrixTest {
     /** The client times out, yet the provider did the work: the outcome the saga must find out. */
     LATE_SUCCESS("late 2xx"),
     DB_KILLED("db killed"),
+    /** The database becomes unreachable after the step and stays down until the function has answered. */
+    DB_DOWN("db down"),
     DIES("dies");
 
     final String label;
@@ -69,7 +71,7 @@ class FaultMatrixTest {
     }
 
     boolean atProvider() {
-      return this != DB_KILLED && this != DIES;
+      return this != DB_KILLED && this != DB_DOWN && this != DIES;
     }
   }
 
@@ -90,6 +92,9 @@ class FaultMatrixTest {
       }
       if (kind == FaultKind.DB_KILLED) {
         return killTiming != null;
+      }
+      if (kind == FaultKind.DB_DOWN) {
+        return flow.equals("provision") && dieAfterHook != null;
       }
       return dieAfterHook != null || dieAfterLog != null;
     }
@@ -242,6 +247,10 @@ class FaultMatrixTest {
    * and was refunded, retries with a new key. Both must get a number.
    */
   private void provisionUnder(Rig rig, Injection injection) {
+    if (injection.kind == FaultKind.DB_DOWN) {
+      provisionWhileTheDatabaseStaysDown(rig, injection);
+      return;
+    }
     UUID org = rig.eventOrg();
     String key = "matrix-" + UUID.randomUUID();
     injection.arm(rig);
@@ -297,6 +306,52 @@ class FaultMatrixTest {
     assertEquals(Rig.OPENING_BALANCE - Rig.PRICE, rig.world.db.balance(other));
   }
 
+  /**
+   * POST /phone-numbers loses its database after the wallet was charged, and it stays down
+   * while the function tries to undo: it cannot settle anything, so it says so (503
+   * outcome_pending, charged), never "nothing was done". Nobody acts on it: once the database
+   * is back, the reconciler settles the attempt after its lease, and the money is back. Then the
+   * same key learns the outcome; during the window another tenant buys in the same area code.
+   */
+  private void provisionWhileTheDatabaseStaysDown(Rig rig, Injection injection) {
+    UUID org = rig.eventOrg();
+    String key = "matrix-" + UUID.randomUUID();
+    injection.arm(rig);
+    Answer first = Answer.of(() -> rig.provisioning(injection.hooks(rig))
+        .handleRequest(Rig.provisionEvent(org, "inbound", key), null));
+    injection.assertFired(rig);
+    assertTrue(first.isError(503, "outcome_pending"), first.body());
+    JsonObject error = first.json().object("error");
+    assertEquals(Boolean.TRUE, error.optBoolean("charged").orElse(false), first.body());
+    assertTrue(first.response().getHeaders().containsKey("retry-after"), "Retry-After: " + first.response().getHeaders());
+    injection.disarm(rig);
+
+    UUID other = rig.otherOrg("Other Clinic");
+    Answer otherTenant = Answer.of(() -> rig.provisioning(SagaHooks.NONE)
+        .handleRequest(Rig.provisionEvent(other, "inbound", "other-" + key), null));
+    assertEquals(201, otherTenant.status(), "another tenant, same area code: " + otherTenant.body());
+    followUp(injection, FollowUp.OTHER_TENANT, "pass");
+
+    // nobody retries: the reconciler settles the attempt once its lease has lapsed
+    rig.world.expireLeases();
+    rig.reconcile();
+    Invariants.assertSettled(rig.world);
+    assertEquals(Rig.OPENING_BALANCE, rig.world.db.balance(org), "the charge came back with nobody acting");
+
+    Answer sameKey = Answer.of(() -> rig.provisioning(SagaHooks.NONE)
+        .handleRequest(Rig.provisionEvent(org, "inbound", key), null));
+    assertTrue(sameKey.isError(502, "provider_error") || sameKey.status() == 201, sameKey.body());
+    if (sameKey.status() == 502) {
+      assertEquals(Boolean.TRUE, sameKey.json().object("error").optBoolean("refunded").orElse(false));
+    }
+    Answer newKey = Answer.of(() -> rig.provisioning(SagaHooks.NONE)
+        .handleRequest(Rig.provisionEvent(org, "inbound", "new-" + key), null));
+    assertEquals(201, newKey.status(), "the same tenant with a new key once it was settled: " + newKey.body());
+    followUp(injection, FollowUp.NEW_KEY, "pass");
+    Invariants.assertSettled(rig.world);
+    assertEquals(Rig.OPENING_BALANCE - Rig.PRICE, rig.world.db.balance(org), "charged exactly for the live number");
+  }
+
   /** DELETE /phone-numbers/{id} of the inbound number while an outbound one stays. */
   private void releaseUnder(Rig rig, Injection injection) {
     UUID org = rig.eventOrg();
@@ -306,9 +361,12 @@ class FaultMatrixTest {
     Answer first = Answer.of(() -> rig.releasing(injection.hooks(rig)).handleRequest(Rig.releaseEvent(org, inbound), null));
     injection.disarm(rig);
     injection.assertFired(rig);
-    // a connection lost twice (the first try and its one retry) is 503 service_unavailable:
-    // nothing was committed, so the client's retry is safe
-    first.assertOneOf(injection.kind == FaultKind.DB_KILLED ? Set.of(200, 202, 500, 503) : Set.of(200, 202));
+    // a connection lost twice (the first try and its one retry) in the first transaction is 503
+    // service_unavailable: nothing was committed, so the client's retry is safe. Once that
+    // transaction committed the number has left the dropdown: the answer is 202 releasing
+    boolean beforeFirstCommit = injection.step.name().equals("first transaction");
+    first.assertOneOf(injection.kind == FaultKind.DB_KILLED && beforeFirstCommit ? Set.of(200, 202, 500, 503)
+        : Set.of(200, 202));
 
     // the client calls DELETE again until it hears 200 (or 404: already released)
     Answer last = first;
@@ -497,6 +555,7 @@ class FaultMatrixTest {
         // once only: a retry by the client itself must meet a provider that already did the work
         case LATE_SUCCESS -> step.server().apply(rig).failNext(step.route(), Fault.lateSuccess(PAST_TIMEOUT));
         case DB_KILLED -> ConnectionKiller.arm(rig.world.db, step.killTiming(), step.killWhen());
+        case DB_DOWN -> rig.databaseProxy(); // before the handler is built: it connects through the proxy
         case DIES -> {
           if (step.dieAfterLog() != null) {
             dying = DyingOutput.install(step.dieAfterLog());
@@ -515,6 +574,9 @@ class FaultMatrixTest {
         if (kind == FaultKind.DB_KILLED) {
           rig.world.db.killOtherConnections();
         }
+        if (kind == FaultKind.DB_DOWN && name.equals(step.dieAfterHook())) {
+          rig.databaseProxy().goDown();
+        }
         if (kind == FaultKind.DIES && name.equals(step.dieAfterHook()) && hookCrashed.compareAndSet(false, true)) {
           throw new Crash("after the step " + name);
         }
@@ -524,6 +586,9 @@ class FaultMatrixTest {
     void disarm(Rig rig) {
       if (dying != null) {
         dying.close();
+      }
+      if (kind == FaultKind.DB_DOWN) {
+        rig.databaseProxy().comeBack();
       }
       rig.world.twilio.heal();
       rig.world.vapi.heal();
@@ -537,6 +602,7 @@ class FaultMatrixTest {
     void assertFired(Rig rig) {
       switch (kind) {
         case DB_KILLED -> assertTrue(ConnectionKiller.fired(rig.world.db), "the connection was never killed");
+        case DB_DOWN -> assertTrue(rig.databaseProxy().wentDown(), "the database never went down");
         case DIES -> assertTrue(hookCrashed.get() || (dying != null && dying.fired()), "the function never died");
         // the provider finishes PAST_TIMEOUT after the call arrived: it lands before anyone retries
         case LATE_SUCCESS -> assertTrue(eventually(() -> step.server().apply(rig).successCount(step.route()) > 0),

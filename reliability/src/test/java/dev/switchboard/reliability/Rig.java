@@ -16,6 +16,7 @@ import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.CommitDroppingProxy;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.PgBouncer;
 import dev.switchboard.testing.ProviderWorld;
@@ -55,6 +56,7 @@ final class Rig implements AutoCloseable {
   final FakeStripe stripe = new FakeStripe();
   final StripeEvents stripeEvents = new StripeEvents(Stripe.API_VERSION, NOW);
   private CustomResources resources;
+  private CommitDroppingProxy databaseProxy;
 
   Rig() {
     this(false);
@@ -69,6 +71,17 @@ final class Rig implements AutoCloseable {
   Rig(ProviderWorld world, boolean throughPooler) {
     this.world = world;
     this.throughPooler = throughPooler;
+  }
+
+  /**
+   * A proxy between the functions and the database that can drop a commit's answer or go down,
+   * made on first use: the handlers built after this call connect through it.
+   */
+  CommitDroppingProxy databaseProxy() {
+    if (databaseProxy == null) {
+      databaseProxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port());
+    }
+    return databaseProxy;
   }
 
   /** Secrets Manager and CloudFormation fakes for the deploy-time custom resources, made on first use. */
@@ -87,6 +100,9 @@ final class Rig implements AutoCloseable {
   Map<String, String> env() {
     Map<String, String> env = new HashMap<>(world.settings());
     String url = EmbeddedDatabase.shared().asApplicationRole(world.db.jdbcUrl());
+    if (databaseProxy != null) {
+      url = databaseProxy.jdbcUrl(url);
+    }
     env.put("DATABASE_URL", throughPooler ? PgBouncer.shared().route(url) : url);
     env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
     env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
@@ -215,6 +231,9 @@ final class Rig implements AutoCloseable {
     world.db.killOtherConnections();
     if (resources != null) {
       resources.close();
+    }
+    if (databaseProxy != null) {
+      databaseProxy.close();
     }
     stripe.close();
     world.close();

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +29,7 @@ public final class Database {
   private static final Duration VALIDATE_AFTER_IDLE = Duration.ofSeconds(5);
 
   private final Supplier<DatabaseUrl> url;
-  private final BooleanSupplier rereadCredentials;
+  private final Predicate<DatabaseUrl> rereadCredentials;
   private final Deque<Pooled> idle = new ArrayDeque<>();
 
   /** A connection: when it was last given back, and whether it was checked before this use. */
@@ -40,15 +40,16 @@ public final class Database {
   }
 
   public Database(DatabaseUrl url) {
-    this(() -> url, () -> false);
+    this(() -> url, refused -> false);
   }
 
   /**
    * {@code url} is asked for each new connection (its password may have been rotated);
-   * when the server refuses the login, {@code rereadCredentials} is asked once to read the
-   * secret again, and a true answer (it changed) earns one more attempt.
+   * when the server refuses the login, {@code rereadCredentials} is asked once, with the URL it
+   * refused, to read the secret again, and a true answer (it holds another login) earns one more
+   * attempt.
    */
-  public Database(Supplier<DatabaseUrl> url, BooleanSupplier rereadCredentials) {
+  public Database(Supplier<DatabaseUrl> url, Predicate<DatabaseUrl> rereadCredentials) {
     this.url = url;
     this.rereadCredentials = rereadCredentials;
   }
@@ -89,7 +90,7 @@ public final class Database {
       rollbackQuietly(c);
       healthy = isUsable(c);
       DatabaseException failure = new DatabaseException("transaction failed", e.getSQLState(), e);
-      if (!committing && !healthy && isConnectionLoss(e)) {
+      if (!committing && !healthy && DatabaseException.isConnectionLoss(e.getSQLState())) {
         throw new LostBeforeCommit(failure);
       }
       throw failure;
@@ -100,12 +101,6 @@ public final class Database {
     } finally {
       giveBack(c, healthy);
     }
-  }
-
-  /** SQL states of a connection that is gone (class 08) or was ended by the server (57P0x). */
-  private static boolean isConnectionLoss(SQLException e) {
-    String state = e.getSQLState();
-    return state != null && (state.startsWith("08") || state.startsWith("57P0"));
   }
 
   /** The transaction never reached its commit because the connection was gone. */
@@ -156,12 +151,13 @@ public final class Database {
   }
 
   private Connection open() {
+    DatabaseUrl used = url.get();
     try {
-      return open(url.get());
+      return open(used);
     } catch (DatabaseException e) {
       // 28P01 wrong password, 28000 no such role / not allowed: rotated since we read it?
       boolean refused = "28P01".equals(e.sqlState()) || "28000".equals(e.sqlState());
-      if (refused && rereadCredentials.getAsBoolean()) {
+      if (refused && rereadCredentials.test(used)) {
         LOG.info("db.credentials.reread", "sqlState", e.sqlState());
         return open(url.get());
       }

@@ -14,4 +14,13 @@ public final class DatabaseException extends RuntimeException implements SafeToL
   public String sqlState() {
     return sqlState;
   }
+
+  /** The connection was gone (class 08) or ended by the server (57P0x): not the statement's fault. */
+  public boolean connectionLost() {
+    return isConnectionLoss(sqlState);
+  }
+
+  static boolean isConnectionLoss(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("57P0"));
+  }
 }

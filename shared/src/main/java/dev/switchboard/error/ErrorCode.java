@@ -29,7 +29,13 @@ public enum ErrorCode {
   /** The webhook has no signing secret yet (a first deploy still registering it): Stripe retries. */
   WEBHOOK_NOT_READY(503, "webhook_not_ready"),
   /** No database connection to be had now (a connection storm); Retry-After says when to retry. */
-  SERVICE_UNAVAILABLE(503, "service_unavailable");
+  SERVICE_UNAVAILABLE(503, "service_unavailable"),
+  /**
+   * The database went away after the wallet was charged: the purchase will be finished or
+   * refunded without anyone acting; a retry with the same Idempotency-Key after Retry-After
+   * says which.
+   */
+  OUTCOME_PENDING(503, "outcome_pending");
 
   private final int status;
   private final String wire;

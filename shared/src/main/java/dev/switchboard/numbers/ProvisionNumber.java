@@ -3,6 +3,7 @@ package dev.switchboard.numbers;
 import dev.switchboard.crypto.SecretCipher;
 import dev.switchboard.db.Database;
 import dev.switchboard.db.DatabaseException;
+import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.domain.Direction;
 import dev.switchboard.domain.E164Number;
 import dev.switchboard.domain.OrgId;
@@ -10,6 +11,7 @@ import dev.switchboard.domain.TelephonyMode;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
+import dev.switchboard.http.ApiResponses;
 import dev.switchboard.log.Log;
 import dev.switchboard.numbers.Subaccounts.StoredSubaccount;
 import dev.switchboard.org.Organizations;
@@ -108,8 +110,8 @@ public final class ProvisionNumber {
     }
     if (start instanceof Resume resume) {
       // the first attempt died mid-saga and its lease lapsed: settle it now, then answer as it would have
-      return undo.undo(resume.numberId(), "interrupted",
-          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"), false).answer();
+      return settle(resume.numberId(), "interrupted",
+          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"), false);
     }
     return run((Started) start, request);
   }
@@ -246,7 +248,27 @@ public final class ProvisionNumber {
   }
 
   private Answer fail(UUID numberId, String step, SwitchboardException reason, boolean outcomeUnknown) {
-    return undo.undo(numberId, step, reason, outcomeUnknown).answer();
+    return settle(numberId, step, reason, outcomeUnknown);
+  }
+
+  /**
+   * Undoes a charged attempt. When the database is gone (a failover during the saga), nothing
+   * can be settled now, and "nothing was done, send it again" would be false: the wallet is
+   * charged and a number may be part-bought. The reconciler settles the attempt once its lease
+   * lapses (refunded, or found active), with nobody acting; the client is told so, and when to
+   * ask again with the same Idempotency-Key.
+   */
+  private Answer settle(UUID numberId, String step, SwitchboardException reason, boolean outcomeUnknown) {
+    try {
+      return undo.undo(numberId, step, reason, outcomeUnknown).answer();
+    } catch (DatabaseUnavailable | DatabaseException e) {
+      LOG.error("provision.outcome_pending", e, "numberId", numberId, "failedStep", step);
+      throw new SwitchboardException(ErrorCode.OUTCOME_PENDING, "the service lost its database after your "
+          + "wallet was charged; the purchase will be completed or refunded automatically. Send the same "
+          + "request with the same Idempotency-Key after Retry-After seconds to learn which",
+          Map.of("numberId", numberId.toString(), "charged", true,
+              ApiResponses.RETRY_AFTER_SECONDS, settings.lease().toSeconds()));
+    }
   }
 
   private StoredSubaccount createSubaccount(Started s) {

@@ -1,6 +1,8 @@
 package dev.switchboard.numbers;
 
 import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseException;
+import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.domain.E164Number;
 import dev.switchboard.domain.NumberStatus;
 import dev.switchboard.domain.OrgId;
@@ -73,7 +75,17 @@ public final class ReleaseNumber {
       // another request or the reconciler is releasing it right now: not a failure
       return releasing(claim.number());
     }
-    return finish(claim.number());
+    try {
+      return finish(claim.number());
+    } catch (DatabaseUnavailable | DatabaseException e) {
+      if (e instanceof DatabaseException d && !d.connectionLost()) {
+        throw e; // a statement that failed is our fault: 500, as any other
+      }
+      // the number left the dropdown with the first commit; the release goes on (the next DELETE
+      // once the lease lapses, or the reconciler): "releasing" is the truth, "nothing was done" is not
+      LOG.warn("release.database_lost", "numberId", claim.number().id(), "error", e.getMessage());
+      return releasing(claim.number());
+    }
   }
 
   /** Resumes a release under a lease the caller holds (the reconciler). True when released. */

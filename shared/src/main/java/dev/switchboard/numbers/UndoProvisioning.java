@@ -1,6 +1,8 @@
 package dev.switchboard.numbers;
 
 import dev.switchboard.db.Database;
+import dev.switchboard.db.DatabaseException;
+import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.domain.NumberStatus;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.error.ErrorCode;
@@ -94,16 +96,24 @@ public final class UndoProvisioning {
    * resumption of a pending clean-up). True when nothing is held any more.
    */
   boolean cleanUp(ManagedNumber n, boolean outcomeUnknown) {
-    ProviderCleanup.Result result = cleanup.cleanUp(n, outcomeUnknown);
-    db.inTransaction(tx -> {
-      if (result.done()) {
-        numbers.finishCleanup(tx, n.id());
-      } else {
-        numbers.recordFailure(tx, n.id(), n.failedStep().orElse("cleanup"),
-            result.failure().map(Throwable::getMessage).orElse("clean-up pending"));
-      }
-      return null;
-    });
+    ProviderCleanup.Result result;
+    try {
+      result = cleanup.cleanUp(n, outcomeUnknown);
+      db.inTransaction(tx -> {
+        if (result.done()) {
+          numbers.finishCleanup(tx, n.id());
+        } else {
+          numbers.recordFailure(tx, n.id(), n.failedStep().orElse("cleanup"),
+              result.failure().map(Throwable::getMessage).orElse("clean-up pending"));
+        }
+        return null;
+      });
+    } catch (DatabaseUnavailable | DatabaseException e) {
+      // the refund and the answer are committed: what the providers still hold stays on the
+      // row (cleanup_pending) for the reconciler, which repeats any step done but not recorded
+      LOG.warn("provision.cleanup.unrecorded", "numberId", n.id(), "error", e.getMessage());
+      return false;
+    }
     if (!result.done()) {
       LOG.warn("provision.cleanup.pending", "numberId", n.id(), "pendingSteps", result.pendingSteps());
     }

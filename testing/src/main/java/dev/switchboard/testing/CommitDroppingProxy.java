@@ -12,13 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A TCP proxy in front of PostgreSQL that, once armed, forwards the next COMMIT to the server
- * and then drops the client's connection before the server's answer reaches it: the commit
- * happened, but the application sees a lost connection (an ambiguous commit). Everything
- * else passes through unchanged, so the real JDBC driver talks to the real server.
+ * A TCP proxy in front of PostgreSQL for two database faults. Once armed, it forwards the next
+ * COMMIT to the server and then drops the client's connection before the server's answer
+ * reaches it: the commit happened, but the application sees a lost connection (an ambiguous
+ * commit). And it can {@link #goDown}: every open connection is cut and new ones are refused
+ * until it {@link #comeBack}s, as in a failover. Everything else passes through unchanged, so
+ * the real JDBC driver talks to the real server.
  *
  * <p>It reads just enough of the wire protocol (v3) to find the commit: the untyped startup
  * messages, then typed messages; a COMMIT is a simple Query, or a Parse of "COMMIT" (or a Bind
@@ -33,6 +36,9 @@ public final class CommitDroppingProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final AtomicBoolean armed = new AtomicBoolean();
   private final AtomicBoolean fired = new AtomicBoolean();
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean wentDown = new AtomicBoolean();
+  private volatile boolean down;
 
   /** Listens on a free local port and forwards to PostgreSQL on localhost:{@code targetPort}. */
   public CommitDroppingProxy(int targetPort) {
@@ -63,11 +69,34 @@ public final class CommitDroppingProxy implements AutoCloseable {
     return fired.get();
   }
 
+  /** The database is unreachable from now on: open connections are cut, new ones refused. */
+  public void goDown() {
+    down = true;
+    wentDown.set(true);
+    open.forEach(CommitDroppingProxy::closeQuietly);
+  }
+
+  /** The database is reachable again. */
+  public void comeBack() {
+    down = false;
+  }
+
+  /** Whether it ever went down. */
+  public boolean wentDown() {
+    return wentDown.get();
+  }
+
   private void acceptLoop() {
     while (!listener.isClosed()) {
       try {
         Socket client = listener.accept();
+        if (down) {
+          closeQuietly(client); // refused: the client's startup meets a closed connection
+          continue;
+        }
         Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        open.add(client);
+        open.add(server);
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
         start(() -> pumpServerToClient(server, client));
@@ -84,7 +113,7 @@ public final class CommitDroppingProxy implements AutoCloseable {
     t.start();
   }
 
-  private static void pumpServerToClient(Socket server, Socket client) {
+  private void pumpServerToClient(Socket server, Socket client) {
     byte[] buffer = new byte[8192];
     try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
       int n;
@@ -97,6 +126,8 @@ public final class CommitDroppingProxy implements AutoCloseable {
     } finally {
       closeQuietly(client);
       closeQuietly(server);
+      open.remove(client);
+      open.remove(server);
     }
   }
 
