@@ -5,8 +5,10 @@ import java.util.Optional;
 /**
  * A secret setting used as a credential (a database URL with its password, a provider key).
  * When the service refuses it (PostgreSQL 28P01/28000, HTTP 401) the caller asks for a
- * {@link #reread}: the store is read once more, and the call is worth retrying only when the
- * value changed (it was rotated since it was cached); otherwise the refusal stands.
+ * {@link #reread} with the value it used: the store is read once more, and the call is worth
+ * retrying only when the store now holds another value (it was rotated); otherwise the refusal
+ * stands. The comparison is with the refused value, not with whatever the cache holds by then:
+ * the cache may have reached its age, and read the new value, while the call was in flight.
  */
 public final class Credential {
   private final Settings settings;
@@ -26,10 +28,13 @@ public final class Credential {
     return settings.require(name);
   }
 
-  /** Reads the store again; true when the value differs from the one that was refused. */
-  public boolean reread() {
-    Optional<String> before = settings.get(name);
-    Optional<String> after = settings.refresh(name);
-    return after.isPresent() && !after.equals(before);
+  /** Reads the store again; true when it holds a value other than {@code refused}. */
+  public boolean reread(String refused) {
+    return refreshed().filter(now -> !now.equals(refused)).isPresent();
+  }
+
+  /** Reads the store again now: what it holds (or, while it cannot be reached, the last value). */
+  public Optional<String> refreshed() {
+    return settings.refresh(name);
   }
 }

@@ -1,6 +1,8 @@
 package dev.switchboard.config;
 
 import java.time.Duration;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
@@ -25,10 +27,24 @@ public final class SecretsManagerSource implements SecretSource {
         .build());
   }
 
+  /**
+   * The secret's string value. A store that cannot answer now (no connection, a time-out, a
+   * 5xx, throttling, after the SDK's own retries) is {@link SecretStoreUnavailable}; a secret
+   * that does not exist or may not be read fails as the SDK says.
+   */
   @Override
   public String read(String secretId) {
-    String value = client.getSecretValue(GetSecretValueRequest.builder().secretId(secretId).build())
-        .secretString();
+    String value;
+    try {
+      value = client.getSecretValue(GetSecretValueRequest.builder().secretId(secretId).build()).secretString();
+    } catch (SdkClientException e) {
+      throw new SecretStoreUnavailable(secretId, e);
+    } catch (AwsServiceException e) {
+      if (e.statusCode() >= 500 || e.isThrottlingException()) {
+        throw new SecretStoreUnavailable(secretId, e);
+      }
+      throw e;
+    }
     if (value == null) {
       throw new MissingConfigException(secretId, "secret " + secretId + " has no string value");
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.config;
 
+import dev.switchboard.log.Log;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,11 @@ import java.util.function.Supplier;
  *       (each function is given the ids of only the secrets it uses).</li>
  * </ol>
  * Secrets are cached for at most {@code SECRETS_MAX_AGE_SECONDS} (default 300) by the
- * injected clock, so a rotated value reaches a warm container within minutes; {@link #refresh}
+ * injected clock, so a rotated value reaches a warm container within minutes. When Secrets
+ * Manager cannot be reached at that age (an outage, throttling), the value read last is served
+ * for up to {@link #STALE_GRACE} more, trying the store again every {@link #RETRY_AFTER_FAILURE}
+ * and logging each time: a warm container keeps working through a short outage, and a value
+ * that old is refused rather than trusted for ever. {@link #refresh}
  * re-reads one at once (after an authentication failure), and {@link #forgetSecrets} drops
  * them all (after a SnapStart restore: a snapshot may be days old, and every restored
  * instance would otherwise start with the values frozen at publish). The secret reader is only
@@ -26,6 +31,11 @@ import java.util.function.Supplier;
 public final class Settings {
   public static final String MAX_AGE = "SECRETS_MAX_AGE_SECONDS";
   static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(5);
+  /** How long past its age a value is served while the secret store cannot be reached. */
+  public static final Duration STALE_GRACE = Duration.ofHours(1);
+  /** How soon a failed read of the store is tried again (meanwhile the last value is served). */
+  static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
+  private static final Log LOG = Log.of(Settings.class);
 
   private final Map<String, String> env;
   private final Supplier<SecretSource> secrets;
@@ -34,8 +44,8 @@ public final class Settings {
   private final Map<String, Cached<String>> cache = new ConcurrentHashMap<>();
   private volatile SecretSource secretSource;
 
-  /** A value read from the secret store, and when. */
-  private record Cached<T>(T value, Instant readAt) {}
+  /** A value read from the secret store, when, and when to read it again. */
+  private record Cached<T>(T value, Instant readAt, Instant refreshAt) {}
 
   public Settings(Map<String, String> env, Supplier<SecretSource> secrets) {
     this(env, secrets, Clock.systemUTC());
@@ -91,11 +101,32 @@ public final class Settings {
     }
     String secretId = env.get(name + "_SECRET_ID");
     if (secretId != null && !secretId.isBlank()) {
-      String value = source().read(secretId).trim();
-      cache.put(name, new Cached<>(value, clock.instant()));
-      return Optional.of(value);
+      return Optional.of(read(name, secretId, cached));
     }
     return Optional.empty();
+  }
+
+  /** Reads the secret; when the store cannot be reached, the last value within its grace. */
+  private String read(String name, String secretId, Cached<String> last) {
+    try {
+      String value = source().read(secretId).trim();
+      cache.put(name, cached(value));
+      return value;
+    } catch (SecretStoreUnavailable e) {
+      Instant now = clock.instant();
+      if (last == null || !now.isBefore(last.readAt().plus(maxAge).plus(STALE_GRACE))) {
+        throw e;
+      }
+      LOG.warn("config.secret.stale", "setting", name, "ageSeconds",
+          Duration.between(last.readAt(), now).toSeconds(), "error", e.getMessage());
+      cache.put(name, new Cached<>(last.value(), last.readAt(), now.plus(RETRY_AFTER_FAILURE)));
+      return last.value();
+    }
+  }
+
+  private <T> Cached<T> cached(T value) {
+    Instant now = clock.instant();
+    return new Cached<>(value, now, now.plus(maxAge));
   }
 
   public String getOrDefault(String name, String fallback) {
@@ -119,10 +150,17 @@ public final class Settings {
     cache.clear();
   }
 
-  /** Forgets a cached secret and reads it again at once (after an authentication failure). */
+  /**
+   * Reads a secret again at once (after an authentication failure); while the store cannot be
+   * reached, the value read last within its grace.
+   */
   public Optional<String> refresh(String name) {
     if (env.get(name) != null && !env.get(name).isBlank()) {
       return Optional.of(env.get(name));
+    }
+    String secretId = env.get(name + "_SECRET_ID");
+    if (secretId != null && !secretId.isBlank()) {
+      return Optional.of(read(name, secretId, cache.get(name)));
     }
     cache.remove(name);
     return get(name);
@@ -142,6 +180,6 @@ public final class Settings {
   }
 
   private boolean fresh(Cached<?> cached) {
-    return clock.instant().isBefore(cached.readAt().plus(maxAge));
+    return clock.instant().isBefore(cached.refreshAt());
   }
 }

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.crypto.Cipher;
@@ -53,7 +53,7 @@ public final class SecretCipher {
   private static final Pattern KEY_ID = Pattern.compile("[a-z0-9_-]{1,16}");
 
   private final Supplier<String> setting;
-  private final BooleanSupplier reread;
+  private final Predicate<String> reread;
   private final SecureRandom random = new SecureRandom();
   private volatile Ring ring;
 
@@ -70,7 +70,8 @@ public final class SecretCipher {
     }
   }
 
-  private SecretCipher(Supplier<String> setting, BooleanSupplier reread) {
+  /** {@code reread}: asked with the value a ring came from, whether the store now holds another. */
+  private SecretCipher(Supplier<String> setting, Predicate<String> reread) {
     this.setting = setting;
     this.reread = reread;
     ring(); // a malformed setting stops the start, naming it
@@ -78,7 +79,7 @@ public final class SecretCipher {
 
   /** From one fixed value of {@code ENCRYPTION_KEY}: one key as 64 hex characters, or a key ring, newest first. */
   public static SecretCipher fromHexKey(String setting) {
-    return new SecretCipher(() -> setting, () -> false);
+    return new SecretCipher(() -> setting, used -> false);
   }
 
   /** From {@code ENCRYPTION_KEY} as its credential has it at each use: rotations reach this instance. */
@@ -153,7 +154,7 @@ public final class SecretCipher {
    */
   public String decrypt(String stored, String associatedData) {
     Ring r = ring();
-    if (r.lacksKeyOf(stored) && reread.getAsBoolean()) {
+    if (r.lacksKeyOf(stored) && reread.test(r.setting())) {
       r = ring(); // the setting changed since it was read: a rotation added the key
     }
     return decrypt(r.keys(), stored, associatedData);

@@ -74,14 +74,15 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
     }
     try {
       com.stripe.model.checkout.Session session;
+      String key = apiKey.current();
       try {
-        session = create(params, idempotencyKey);
+        session = create(params, idempotencyKey, key);
       } catch (AuthenticationException e) {
         // 401: nothing was created; the key may have been rotated since we read it
-        if (!apiKey.reread()) {
+        if (!apiKey.reread(key)) {
           throw e;
         }
-        session = create(params, idempotencyKey);
+        session = create(params, idempotencyKey, apiKey.current());
       }
       return new Session(session.getId(), session.getUrl());
     } catch (InvalidRequestException e) {
@@ -98,10 +99,10 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
     }
   }
 
-  private com.stripe.model.checkout.Session create(SessionCreateParams.Builder params, String idempotencyKey)
-      throws StripeException {
+  private com.stripe.model.checkout.Session create(SessionCreateParams.Builder params, String idempotencyKey,
+                                                  String key) throws StripeException {
     return stripe.v1().checkout().sessions().create(params.build(),
-        RequestOptions.builder().setApiKey(apiKey.current()).setIdempotencyKey(idempotencyKey).build());
+        RequestOptions.builder().setApiKey(key).setIdempotencyKey(idempotencyKey).build());
   }
 
   private static int statusOf(StripeException e) {

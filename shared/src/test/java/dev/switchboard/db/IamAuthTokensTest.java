@@ -104,7 +104,7 @@ class IamAuthTokensTest {
     data.update("ALTER ROLE " + role + " PASSWORD '" + tokens.token("localhost", port, role) + "'");
 
     Supplier<DatabaseUrl> url = () -> asRole;
-    Database db = new Database(tokens.asPasswords(url), () -> false);
+    Database db = new Database(tokens.asPasswords(url), refused -> false);
     try {
       assertEquals(role, currentUser(db), "logged in with the token of the clock's time");
 

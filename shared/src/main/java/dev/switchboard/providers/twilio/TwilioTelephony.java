@@ -68,7 +68,7 @@ public final class TwilioTelephony implements Telephony {
     this.masterSid = masterSid;
     this.masterToken = masterToken;
     this.http = new TwilioHttpClient(baseUrl, settings);
-    client(); // the token is required at start, as every other setting
+    client(masterToken.current()); // the token is required at start, as every other setting
   }
 
   /** From TWILIO_MASTER_ACCOUNT_SID, TWILIO_MASTER_AUTH_TOKEN, TWILIO_API_BASE_URL and the timeouts. */
@@ -92,7 +92,7 @@ public final class TwilioTelephony implements Telephony {
    */
   @Override
   public void primeOffline() {
-    ObjectMapper mapper = client().getObjectMapper();
+    ObjectMapper mapper = client(masterToken.current()).getObjectMapper();
     IncomingPhoneNumber.fromJson("{\"sid\":\"PN" + "0".repeat(32) + "\",\"account_sid\":\"" + masterSid
         + "\",\"phone_number\":\"+14155550100\",\"capabilities\":{\"voice\":true}}", mapper);
     Local.fromJson("{\"phone_number\":\"+14155550100\",\"locality\":\"San Francisco\",\"region\":\"CA\","
@@ -213,9 +213,8 @@ public final class TwilioTelephony implements Telephony {
 
   // ------------------------------------------------------------------ mapping
 
-  /** The client for the master token as {@link Settings} has it now; rebuilt only when it changed. */
-  private TwilioRestClient client() {
-    String token = masterToken.current();
+  /** The client for this master token; rebuilt only when the token changed. */
+  private TwilioRestClient client(String token) {
     Client c = built;
     if (c == null || !c.token().equals(token)) {
       c = new Client(token, new TwilioRestClient.Builder(masterSid, token).httpClient(http).build());
@@ -230,19 +229,20 @@ public final class TwilioTelephony implements Telephony {
    * twice; it is repeated once, and only when the token read again differs (it was rotated).
    */
   private <T> T call(String operation, Function<TwilioRestClient, T> work) {
+    String token = masterToken.current();
     try {
-      return attempt(operation, work);
+      return attempt(operation, work, token);
     } catch (ProviderRejected e) {
-      if (e.status() == 401 && masterToken.reread()) {
+      if (e.status() == 401 && masterToken.reread(token)) {
         LOG.info("twilio.credentials.reread", "operation", operation);
-        return attempt(operation, work);
+        return attempt(operation, work, masterToken.current());
       }
       throw e;
     }
   }
 
-  private <T> T attempt(String operation, Function<TwilioRestClient, T> work) {
-    TwilioRestClient rest = client();
+  private <T> T attempt(String operation, Function<TwilioRestClient, T> work, String token) {
+    TwilioRestClient rest = client(token);
     http.forgetLastExchange();
     try {
       return work.apply(rest);

@@ -245,17 +245,18 @@ public final class VapiVoicePlatform implements VoicePlatform {
    * and only when the key read again differs (it was rotated).
    */
   private Answer send(String operation, HttpRequest request) {
-    Answer answer = exchange(operation, withKey(request));
-    if (answer.status() == 401 && apiKey.reread()) {
+    String key = apiKey.current();
+    Answer answer = exchange(operation, withKey(request, key));
+    if (answer.status() == 401 && apiKey.reread(key)) {
       LOG.info("vapi.credentials.reread", "operation", operation);
-      answer = exchange(operation, withKey(request));
+      answer = exchange(operation, withKey(request, apiKey.current()));
     }
     return answer;
   }
 
-  private HttpRequest withKey(HttpRequest request) {
+  private static HttpRequest withKey(HttpRequest request, String key) {
     return HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase("Authorization"))
-        .header("Authorization", "Bearer " + apiKey.current())
+        .header("Authorization", "Bearer " + key)
         .build();
   }
 
