@@ -273,13 +273,18 @@ public final class ManagedNumbers {
    * can see from now on (its direction and phone number are free). The saga keeps its lease
    * while it cleans up at the providers; what it cannot finish stays cleanup_pending.
    */
-  public void markFailed(Connection tx, UUID id, String step, String error) throws SQLException {
+  /**
+   * {@code causedByRequest}: the tenant's request made it fail (what the failed-provisioning
+   * limit counts), not the platform.
+   */
+  public void markFailed(Connection tx, UUID id, String step, String error, boolean causedByRequest)
+      throws SQLException {
     update(tx, """
         UPDATE managed_phone_numbers
            SET status = 'failed', failed_step = coalesce(failed_step, ?), last_error = left(?, 500),
-               next_attempt_at = NULL, updated_at = now()
+               failed_at = now(), failure_caused_by_request = ?, next_attempt_at = NULL, updated_at = now()
          WHERE id = ? AND status = 'provisioning'
-        """, step, error, id);
+        """, step, error, causedByRequest, id);
   }
 
   /** The clean-up of a failed number is done: nothing is held at the providers. */
@@ -405,13 +410,17 @@ public final class ManagedNumbers {
   }
 
   /**
-   * The org's failed provisioning attempts (each refunded) in the last {@code window}, and
-   * when the oldest of them leaves it: what the failed-provisioning limit counts.
+   * The org's provisioning attempts that failed in the last {@code window} because of what its
+   * request asked for, and when the oldest of them leaves it: what the failed-provisioning limit
+   * counts. Refunded or not (a free number refunds nothing); a failure of the platform does not
+   * count.
    */
-  public RateLimit.Usage refundedAttempts(Connection tx, OrgId orgId, Duration window) throws SQLException {
+  public RateLimit.Usage failedAttemptsCausedByRequests(Connection tx, OrgId orgId, Duration window)
+      throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("""
-        SELECT count(*), coalesce(ceil(extract(epoch FROM min(refunded_at) + ? * interval '1 second' - now())), 0)::bigint
-          FROM managed_phone_numbers WHERE org_id = ? AND refunded_at > now() - ? * interval '1 second'
+        SELECT count(*), coalesce(ceil(extract(epoch FROM min(failed_at) + ? * interval '1 second' - now())), 0)::bigint
+          FROM managed_phone_numbers
+         WHERE org_id = ? AND failure_caused_by_request AND failed_at > now() - ? * interval '1 second'
         """)) {
       ps.setLong(1, window.toSeconds());
       ps.setObject(2, orgId.value());

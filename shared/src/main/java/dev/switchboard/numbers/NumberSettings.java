@@ -11,8 +11,9 @@ import java.time.Duration;
  *
  * <p>Two per-organisation limits protect the platform's Twilio account, which every tenant's
  * search and purchase go through: SEARCH_LIMIT_PER_MINUTE searches (default 30) and
- * FAILED_PROVISIONING_LIMIT_PER_HOUR failed, refunded provisioning attempts (default 5; each
- * one called Twilio, and a refund lets the tenant try again at once). 0 turns a limit off.
+ * FAILED_PROVISIONING_LIMIT_PER_HOUR provisioning attempts that failed because of what the
+ * request asked for (default 5; each one called Twilio, and a refund lets the tenant try again
+ * at once; a failure of the platform does not count). 0 turns a limit off.
  *
  * <p>The reconciler's orphan sweep lists the numbers of RECONCILE_SUBACCOUNTS_PER_RUN
  * subaccounts (default 200) per run, going on where the previous run stopped.

@@ -111,7 +111,8 @@ public final class ProvisionNumber {
     if (start instanceof Resume resume) {
       // the first attempt died mid-saga and its lease lapsed: settle it now, then answer as it would have
       return settle(resume.numberId(), "interrupted",
-          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"), false);
+          UndoProvisioning.providerError("provisioning was interrupted; the charge was refunded"),
+          UndoProvisioning.Cause.PLATFORM);
     }
     return run((Started) start, request);
   }
@@ -138,9 +139,10 @@ public final class ProvisionNumber {
       }
     }
     // each failed attempt called Twilio on the platform's account and was refunded, so nothing
-    // else stops a tenant from retrying at once: limit them (a replay above is not an attempt)
-    settings.failedAttempts().check(numbers.refundedAttempts(tx, orgId, settings.failedAttempts().window())
-        .plusOne(), "failed provisioning attempts");
+    // else stops a tenant from retrying at once: limit the failures its requests cause (a replay
+    // above is not an attempt; a failure of the platform is not the tenant's)
+    settings.failedAttempts().check(numbers.failedAttemptsCausedByRequests(tx, orgId,
+        settings.failedAttempts().window()).plusOne(), "failed provisioning attempts");
     if (numbers.hasLiveNumber(tx, orgId, request.direction())) {
       throw new SwitchboardException(ErrorCode.NUMBER_EXISTS,
           "the organisation already has a " + request.direction().wire() + " number",
@@ -235,20 +237,33 @@ public final class ProvisionNumber {
     } catch (ProviderException e) {
       LOG.warn("provision.failed", "numberId", s.numberId(), "step", step, "provider", e.provider(),
           "status", e.status());
-      return fail(s.numberId(), step, UndoProvisioning.providerError(
+      return settle(s.numberId(), step, UndoProvisioning.providerError(
           "the " + e.provider() + " call failed while provisioning (" + step + "); the charge was refunded"),
-          e instanceof ProviderUnavailable);
+          causeOf(e, step));
     } catch (SwitchboardException e) {
-      return fail(s.numberId(), step, e, false);
+      return settle(s.numberId(), step, e, e.code() == ErrorCode.NO_NUMBERS_AVAILABLE
+          ? UndoProvisioning.Cause.REQUEST : UndoProvisioning.Cause.PLATFORM);
     } catch (RuntimeException e) {
       LOG.error("provision.crashed", e, "numberId", s.numberId(), "step", step);
-      return fail(s.numberId(), step, UndoProvisioning.providerError(
-          "provisioning failed (" + step + "); the charge was refunded"), false);
+      return settle(s.numberId(), step, UndoProvisioning.providerError(
+          "provisioning failed (" + step + "); the charge was refunded"), UndoProvisioning.Cause.PLATFORM);
     }
   }
 
-  private Answer fail(UUID numberId, String step, SwitchboardException reason, boolean outcomeUnknown) {
-    return settle(numberId, step, reason, outcomeUnknown);
+  /**
+   * Whose doing a provider failure was. Twilio refusing what the request asked for (an area
+   * code, an address, a number that needs one) is the tenant's, and counts toward its limit of
+   * failed attempts; a refused login, throttling, a 5xx or a time-out, anything at Vapi, and the
+   * subaccount (ours to make) are the platform's.
+   */
+  private static UndoProvisioning.Cause causeOf(ProviderException e, String step) {
+    if (e instanceof ProviderUnavailable) {
+      return UndoProvisioning.Cause.PLATFORM_OUTCOME_UNKNOWN;
+    }
+    boolean refusedRequest = "twilio".equals(e.provider()) && e.status() >= 400 && e.status() < 500
+        && e.status() != 401 && e.status() != 403 && e.status() != 429
+        && (step.equals("address") || step.equals("search") || step.equals("purchase"));
+    return refusedRequest ? UndoProvisioning.Cause.REQUEST : UndoProvisioning.Cause.PLATFORM;
   }
 
   /**
@@ -258,9 +273,9 @@ public final class ProvisionNumber {
    * lapses (refunded, or found active), with nobody acting; the client is told so, and when to
    * ask again with the same Idempotency-Key.
    */
-  private Answer settle(UUID numberId, String step, SwitchboardException reason, boolean outcomeUnknown) {
+  private Answer settle(UUID numberId, String step, SwitchboardException reason, UndoProvisioning.Cause cause) {
     try {
-      return undo.undo(numberId, step, reason, outcomeUnknown).answer();
+      return undo.undo(numberId, step, reason, cause).answer();
     } catch (DatabaseUnavailable | DatabaseException e) {
       LOG.error("provision.outcome_pending", e, "numberId", numberId, "failedStep", step);
       throw new SwitchboardException(ErrorCode.OUTCOME_PENDING, "the service lost its database after your "

@@ -87,7 +87,7 @@ public final class ReconcileNumbers {
             }
           } else if (n.status() == NumberStatus.PROVISIONING) {
             boolean done = undo.undo(id, n.failedStep().orElse("interrupted"), UndoProvisioning.providerError(
-                "provisioning was interrupted; the charge was refunded"), false).undone();
+                "provisioning was interrupted; the charge was refunded"), UndoProvisioning.Cause.PLATFORM).undone();
             finishedProvisionings += countUndone(id, done, errors);
           } else if (n.status() == NumberStatus.FAILED) {
             // refunded and answered long ago; only its provider clean-up is left

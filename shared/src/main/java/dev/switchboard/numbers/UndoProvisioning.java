@@ -54,12 +54,19 @@ public final class UndoProvisioning {
   /** What the locked row said: the answer, and the number when there is clean-up to do. */
   private record Decision(Answer answer, ManagedNumber failed) {}
 
-  /**
-   * Undoes the provisioning. {@code outcomeUnknown}: the step failed without an answer (a
-   * timeout, a dropped connection), so it may yet land; the clean-up then waits for the
-   * reconciler's second look.
-   */
-  public Result undo(UUID numberId, String failedStep, SwitchboardException reason, boolean outcomeUnknown) {
+  /** Why a provisioning is undone, as the failed-provisioning limit and the clean-up see it. */
+  public enum Cause {
+    /** The tenant's request made it fail (Twilio refused what it asked for; nothing matched its search). */
+    REQUEST,
+    /** The platform failed: a provider error or time-out, our own fault, an interrupted saga. */
+    PLATFORM,
+    /** As PLATFORM, and the failed call got no answer: it may yet land, so the clean-up looks twice. */
+    PLATFORM_OUTCOME_UNKNOWN
+  }
+
+  /** Undoes the provisioning. */
+  public Result undo(UUID numberId, String failedStep, SwitchboardException reason, Cause cause) {
+    boolean outcomeUnknown = cause == Cause.PLATFORM_OUTCOME_UNKNOWN;
     Decision decision = db.inTransaction(tx -> {
       ManagedNumber current = numbers.lock(tx, numberId).orElseThrow();
       if (current.status() == NumberStatus.ACTIVE) {
@@ -76,7 +83,7 @@ public final class UndoProvisioning {
         return new Decision(answer, current.status() == NumberStatus.FAILED ? current : null);
       }
       refund(tx, current);
-      numbers.markFailed(tx, numberId, failedStep, reason.getMessage());
+      numbers.markFailed(tx, numberId, failedStep, reason.getMessage(), cause == Cause.REQUEST);
       // the client's answer is settled now: failed and refunded, whatever the clean-up still needs
       keys.completeForNumber(tx, numberId, answer.status(), answer.body());
       return new Decision(answer, numbers.find(tx, numberId).orElseThrow());

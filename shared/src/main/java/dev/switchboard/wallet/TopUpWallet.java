@@ -6,6 +6,7 @@ import dev.switchboard.domain.Pence;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.JsonException;
+import dev.switchboard.limits.RateLimits;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.http.Requests;
 import dev.switchboard.log.Log;
@@ -32,6 +33,7 @@ public final class TopUpWallet {
   private final TopUpCheckout checkout;
   private final TopUpSettings settings;
   private final Organizations organizations = new Organizations();
+  private final RateLimits rateLimits = new RateLimits();
 
   public TopUpWallet(Database database, TopUpCheckout checkout, TopUpSettings settings) {
     this.database = database;
@@ -44,10 +46,13 @@ public final class TopUpWallet {
    * gets the same session from Stripe instead of a second one.
    */
   public TopUpCheckout.Session start(OrgId orgId, JsonObject body, Optional<String> idempotencyKey) {
-    // the org first: an unknown org is 404 whatever the body says
-    Optional<String> customer = database.inTransaction(
-        tx -> organizations.require(tx, orgId).stripeCustomerId());
-    TopUpCheckout.Order order = order(orgId, customer, body);
+    // the org first (an unknown org is 404 whatever the body says), then the body (a 400 rolls
+    // back before the limit counts it), then the org's limit of top-ups: one round trip each
+    TopUpCheckout.Order order = database.inTransaction(tx -> {
+      TopUpCheckout.Order o = order(orgId, organizations.require(tx, orgId).stripeCustomerId(), body);
+      rateLimits.take(tx, orgId, settings.limit(), "top-ups");
+      return o;
+    });
     String key = "wallet-topup:" + orgId + ":" + idempotencyKey.map(TopUpWallet::clientKey)
         .orElseGet(() -> UUID.randomUUID().toString()); // namespaced: orgs never share a key at Stripe
     try {

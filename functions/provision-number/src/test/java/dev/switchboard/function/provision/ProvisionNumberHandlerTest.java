@@ -804,17 +804,23 @@ class ProvisionNumberHandlerTest {
     assertEquals(200, limited.handleRequest(searchEvent(ORG), null).getStatusCode());
   }
 
+  /** A purchase the tenant's own request makes fail: Twilio refuses the area code it asked for. */
+  private void failByTenant() {
+    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(400, "21452", "Area code is invalid"));
+  }
+
   /**
-   * Failed-attempt limit: a failed provisioning is refunded, so nothing stopped a tenant from retrying at
-   * once, each attempt calling Twilio on the platform's account. After the limit of failed
-   * attempts: 429 before any charge or provider call, also with a new Idempotency-Key; a
-   * replay of an earlier key still gets its first answer; another org still buys.
+   * Every failed attempt called Twilio on the platform's account, and a failure is refunded, so
+   * nothing stopped a tenant from failing again at once. After the limit of failed attempts
+   * caused by its own requests: 429 before any charge or provider call, also with a new
+   * Idempotency-Key; a replay of an earlier key still gets its first answer; another org still
+   * buys.
    */
   @Test
   void provision_afterTooManyFailedAttempts_is429_beforeAnyChargeOrCall_andAnotherOrgStillBuys() {
     UUID other = world.db.organization("Other Dental", BALANCE);
     ProvisionNumberHandler limited = limitedHandler("FAILED_PROVISIONING_LIMIT_PER_HOUR", "2");
-    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    failByTenant();
     APIGatewayV2HTTPResponse first = limited.handleRequest(provisionEvent(body("inbound"), "attempt-1"), null);
     error(first, 502, "provider_error");
     error(limited.handleRequest(provisionEvent(body("inbound"), "attempt-2"), null), 502, "provider_error");
@@ -837,8 +843,43 @@ class ProvisionNumberHandlerTest {
     otherOrg.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", other.toString());
     assertEquals(201, limited.handleRequest(otherOrg, null).getStatusCode(), "another org still buys");
 
-    world.db.update("UPDATE managed_phone_numbers SET refunded_at = refunded_at - interval '61 minutes' WHERE org_id = ?", ORG);
+    world.db.update("UPDATE managed_phone_numbers SET failed_at = failed_at - interval '61 minutes' WHERE org_id = ?", ORG);
     assertEquals(201, limited.handleRequest(provisionEvent(body("inbound"), "attempt-3"), null).getStatusCode());
+  }
+
+  /** Free numbers (NUMBER_PRICE_PENCE 0) refund nothing, yet their failed attempts count the same. */
+  @Test
+  void provision_withFreeNumbers_failedAttemptsStillCount() {
+    Map<String, String> env = new HashMap<>(world.settings());
+    env.put("FAILED_PROVISIONING_LIMIT_PER_HOUR", "2");
+    env.put("NUMBER_PRICE_PENCE", "0");
+    ProvisionNumberHandler free = new ProvisionNumberHandler(Settings.of(env), SagaHooks.NONE);
+    failByTenant();
+    for (int i = 1; i <= 2; i++) {
+      error(free.handleRequest(provisionEvent(body("inbound"), "free-" + i), null), 502, "provider_error");
+    }
+    error(free.handleRequest(provisionEvent(body("inbound"), "free-3"), null), 429, "rate_limited");
+  }
+
+  /**
+   * Failures that are not the tenant's doing (Twilio or Vapi down, our own outage) do not count
+   * against it: a platform incident never locks tenants out once it is over.
+   */
+  @Test
+  void provision_failuresOfThePlatform_doNotCountAgainstTheTenant() {
+    ProvisionNumberHandler limited = limitedHandler("FAILED_PROVISIONING_LIMIT_PER_HOUR", "1");
+    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    for (int i = 1; i <= 3; i++) {
+      error(limited.handleRequest(provisionEvent(body("inbound"), "twilio-down-" + i), null), 502, "provider_error");
+    }
+    world.twilio.heal();
+    world.vapi.failAlways(FakeVapi.CREATE, Fault.status(500));
+    for (int i = 1; i <= 2; i++) {
+      error(limited.handleRequest(provisionEvent(body("inbound"), "vapi-down-" + i), null), 502, "provider_error");
+    }
+    world.vapi.heal();
+
+    assertEquals(201, limited.handleRequest(provisionEvent(body("inbound"), "after-the-incident"), null).getStatusCode());
   }
 
   // ------------------------------------------------------------------- search

@@ -103,6 +103,33 @@ class WalletHandlerTest {
     return (Map<String, Object>) o;
   }
 
+  /**
+   * Every top-up is a call on the Stripe account all tenants share: over the org's limit, 429
+   * with Retry-After before Stripe is called. A request refused for its body does not count, and
+   * another org tops up on.
+   */
+  @Test
+  void topUp_overTheOrgsLimit_is429WithRetryAfter_beforeStripe_andAnotherOrgTopsUpOn() {
+    eventOrg();
+    UUID other = UUID.randomUUID();
+    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Other org')", other);
+    handler = handler(Map.of("TOP_UP_LIMIT_PER_MINUTE", "2"));
+    error(keyless("{\"amountPence\":1}"), 400);
+    call(keyless(null), 201);
+    call(keyless(null), 201);
+
+    var refused = handler.handleRequest(keyless(null), null);
+    assertEquals(429, refused.getStatusCode(), refused.getBody());
+    assertEquals("rate_limited", Json.parseObject(refused.getBody()).object("error").string("code"));
+    long retryAfter = Long.parseLong(refused.getHeaders().get("retry-after"));
+    assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+    assertEquals(2, stripe.sessions().size(), "refused before Stripe");
+
+    APIGatewayV2HTTPEvent otherTopUp = keyless(null);
+    otherTopUp.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", other.toString());
+    call(otherTopUp, 201);
+  }
+
   /** Stacks sharing one Stripe account tell their payments apart by this (the webhook checks it). */
   @Test
   void topUp_namesItsStack_onTheSessionAndOnItsPaymentIntent() {
