@@ -9,11 +9,13 @@ import com.stripe.net.RequestOptions;
 import com.stripe.param.checkout.SessionCreateParams;
 import com.stripe.param.checkout.SessionCreateParams.LineItem;
 import com.stripe.param.checkout.SessionCreateParams.PaymentIntentData;
+import dev.switchboard.log.Log;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.config.Credential;
 import dev.switchboard.providers.stripe.StripeFailures;
 import dev.switchboard.wallet.TopUpCheckout;
 import dev.switchboard.wallet.TopUpCheckout.ReturnUrlRefused;
+import java.util.Optional;
 
 /**
  * A top-up as a Stripe Checkout Session: GBP, mode payment, one line of the amount, the org
@@ -25,6 +27,7 @@ import dev.switchboard.wallet.TopUpCheckout.ReturnUrlRefused;
  */
 public final class StripeTopUpCheckout implements TopUpCheckout {
   static final String OPERATION = "checkout.sessions.create";
+  private static final Log LOG = Log.of(StripeTopUpCheckout.class);
 
   private final StripeClient stripe;
   private final Credential apiKey;
@@ -39,6 +42,35 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
 
   @Override
   public Session create(Order order, String idempotencyKey) {
+    try {
+      try {
+        return create(params(order, order.customerId()), idempotencyKey);
+      } catch (InvalidRequestException e) {
+        if (order.customerId().isEmpty() || !"customer".equals(e.getParam())
+            || !"resource_missing".equals(e.getCode())) {
+          throw e;
+        }
+        // the stored customer is gone at Stripe (deleted there, or a key of the other mode):
+        // Checkout makes a new one, which the webhook stores once paid; a key of its own, so a
+        // retry of this request finds the same session
+        LOG.warn("stripe.customer.missing", "orgId", order.orgId());
+        return create(params(order, Optional.empty()), idempotencyKey + ":new-customer");
+      }
+    } catch (InvalidRequestException e) {
+      // Stripe names the parameter it refused ("Not a valid URL", code url_invalid)
+      if ("success_url".equals(e.getParam()) || "cancel_url".equals(e.getParam())) {
+        throw new ReturnUrlRefused(e.getParam());
+      }
+      throw StripeFailures.map(e, OPERATION);
+    } catch (IdempotencyException e) {
+      // the same key with other parameters: Stripe says so by type, with no code
+      throw new ProviderRejected("stripe", OPERATION, statusOf(e), "idempotency_error", e.getRequestId(), null);
+    } catch (StripeException e) {
+      throw StripeFailures.map(e, OPERATION);
+    }
+  }
+
+  private SessionCreateParams params(Order order, Optional<String> customer) {
     String org = order.orgId().toString();
     String pence = Long.toString(order.amount().value());
     PaymentIntentData.Builder intent = PaymentIntentData.builder()
@@ -66,42 +98,33 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
         .setSuccessUrl(order.successUrl())
         .setCancelUrl(order.cancelUrl());
     stack.id().ifPresent(id -> params.putMetadata(StackIdentity.METADATA_KEY, id));
-
-    if (order.customerId().isPresent()) {
-      params.setCustomer(order.customerId().get());
+    if (customer.isPresent()) {
+      params.setCustomer(customer.get());
     } else {
       params.setCustomerCreation(SessionCreateParams.CustomerCreation.ALWAYS);
     }
-    try {
-      com.stripe.model.checkout.Session session;
-      String key = apiKey.current();
-      try {
-        session = create(params, idempotencyKey, key);
-      } catch (AuthenticationException e) {
-        // 401: nothing was created; the key may have been rotated since we read it
-        if (!apiKey.reread(key)) {
-          throw e;
-        }
-        session = create(params, idempotencyKey, apiKey.current());
-      }
-      return new Session(session.getId(), session.getUrl());
-    } catch (InvalidRequestException e) {
-      // Stripe names the parameter it refused ("Not a valid URL", code url_invalid)
-      if ("success_url".equals(e.getParam()) || "cancel_url".equals(e.getParam())) {
-        throw new ReturnUrlRefused(e.getParam());
-      }
-      throw StripeFailures.map(e, OPERATION);
-    } catch (IdempotencyException e) {
-      // the same key with other parameters: Stripe says so by type, with no code
-      throw new ProviderRejected("stripe", OPERATION, statusOf(e), "idempotency_error", e.getRequestId(), null);
-    } catch (StripeException e) {
-      throw StripeFailures.map(e, OPERATION);
-    }
+    return params.build();
   }
 
-  private com.stripe.model.checkout.Session create(SessionCreateParams.Builder params, String idempotencyKey,
-                                                  String key) throws StripeException {
-    return stripe.v1().checkout().sessions().create(params.build(),
+  /** Creates the session with the current key; a 401 re-reads the key once (it may have been rotated). */
+  private Session create(SessionCreateParams params, String idempotencyKey) throws StripeException {
+    String key = apiKey.current();
+    com.stripe.model.checkout.Session session;
+    try {
+      session = create(params, idempotencyKey, key);
+    } catch (AuthenticationException e) {
+      // 401: nothing was created
+      if (!apiKey.reread(key)) {
+        throw e;
+      }
+      session = create(params, idempotencyKey, apiKey.current());
+    }
+    return new Session(session.getId(), session.getUrl());
+  }
+
+  private com.stripe.model.checkout.Session create(SessionCreateParams params, String idempotencyKey, String key)
+      throws StripeException {
+    return stripe.v1().checkout().sessions().create(params,
         RequestOptions.builder().setApiKey(key).setIdempotencyKey(idempotencyKey).build());
   }
 

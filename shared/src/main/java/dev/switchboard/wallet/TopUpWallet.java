@@ -46,15 +46,17 @@ public final class TopUpWallet {
    * gets the same session from Stripe instead of a second one.
    */
   public TopUpCheckout.Session start(OrgId orgId, JsonObject body, Optional<String> idempotencyKey) {
-    // the org first (an unknown org is 404 whatever the body says), then the body (a 400 rolls
-    // back before the limit counts it), then the org's limit of top-ups: one round trip each
-    TopUpCheckout.Order order = database.inTransaction(tx -> {
+    // the org first (an unknown org is 404 whatever the body says), then the body and the key (a
+    // 400 rolls back before the limit counts it), then the org's limit of top-ups
+    Attempt attempt = database.inTransaction(tx -> {
       TopUpCheckout.Order o = order(orgId, organizations.require(tx, orgId).stripeCustomerId(), body);
+      String k = "wallet-topup:" + orgId + ":" + idempotencyKey.map(TopUpWallet::clientKey)
+          .orElseGet(() -> UUID.randomUUID().toString()); // namespaced: orgs never share a key at Stripe
       rateLimits.take(tx, orgId, settings.limit(), "top-ups");
-      return o;
+      return new Attempt(o, k);
     });
-    String key = "wallet-topup:" + orgId + ":" + idempotencyKey.map(TopUpWallet::clientKey)
-        .orElseGet(() -> UUID.randomUUID().toString()); // namespaced: orgs never share a key at Stripe
+    TopUpCheckout.Order order = attempt.order();
+    String key = attempt.stripeKey();
     try {
       TopUpCheckout.Session session = checkout.create(order, key);
       LOG.info("wallet.topup.checkout_created", "orgId", orgId, "sessionId", session.id(),
@@ -75,9 +77,18 @@ public final class TopUpWallet {
         throw new SwitchboardException(ErrorCode.REQUEST_IN_PROGRESS,
             "a top-up with this Idempotency-Key is being created; try again shortly");
       }
+      if (e.status() >= 500 && idempotencyKey.isPresent()) {
+        // Stripe keeps its answer for the key (a day): the same key would get this error again
+        throw new SwitchboardException(ErrorCode.PROVIDER_ERROR, "Stripe could not create the checkout; "
+            + "nothing was charged. Stripe keeps this answer for the Idempotency-Key: send the request "
+            + "again with a new Idempotency-Key", Map.of("provider", "stripe"), e);
+      }
       throw providerError(e);
     }
   }
+
+  /** A top-up that passed every check: what to ask Stripe for, and under which idempotency key. */
+  private record Attempt(TopUpCheckout.Order order, String stripeKey) {}
 
   private TopUpCheckout.Order order(OrgId orgId, Optional<String> customer, JsonObject body) {
     long amount;

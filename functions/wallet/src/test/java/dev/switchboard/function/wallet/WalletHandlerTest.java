@@ -196,6 +196,41 @@ class WalletHandlerTest {
     assertNull(form.get("customer_creation"));
   }
 
+  /**
+   * A stored customer Stripe no longer knows (deleted there, or the key moved from test to live
+   * mode) answered every later top-up 502 for good: the top-up goes on with a new customer,
+   * which the webhook stores when it is paid.
+   */
+  @Test
+  void topUp_whenStripeNoLongerKnowsTheStoredCustomer_goesOnWithANewOne() {
+    eventOrg();
+    db.update("UPDATE organizations SET stripe_customer_id = 'cus_1DeletedAtStripe0000000000' WHERE id = ?", EVENT_ORG);
+    String sessionId = call(topUpEvent(null), 201).string("sessionId");
+    Map<String, Object> form = stripe.sessionForm(sessionId);
+    assertNull(form.get("customer"));
+    assertEquals("always", form.get("customer_creation"));
+    // the client's retry with the same key gets the same session, not a second one
+    assertEquals(sessionId, call(topUpEvent(null), 201).string("sessionId"));
+    assertEquals(1, stripe.sessions().size());
+  }
+
+  /**
+   * Stripe keeps a 500 under the request's Idempotency-Key and answers it again for a day, so a
+   * retry with the same key cannot succeed: the answer says to send a new key, and one works.
+   */
+  @Test
+  void topUp_whenStripeKeepsItsErrorForTheKey_theAnswerSaysToSendANewKey() {
+    eventOrg();
+    stripe.failNext(FakeStripe.CREATE_SESSION, Fault.status(500));
+    JsonObject first = call(topUpEvent(null), 502).object("error");
+    assertTrue(first.string("message").contains("new Idempotency-Key"), first.toString());
+    assertEquals("provider_error", call(topUpEvent(null), 502).object("error").string("code"), "Stripe replays it");
+
+    APIGatewayV2HTTPEvent newKey = topUpEvent(null);
+    newKey.getHeaders().put("idempotency-key", "top-up-second-try");
+    call(newKey, 201);
+  }
+
   @Test
   void topUp_takesReturnPagesFromTheRequest_andRefusesAnythingButHttpsOrLocalhost() {
     eventOrg();
