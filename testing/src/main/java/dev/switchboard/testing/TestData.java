@@ -38,20 +38,27 @@ public final class TestData implements AutoCloseable {
     return c;
   }
 
+  /**
+   * An organisation to make, as the platform creates it ({@code INSERT (id, name)}), with what a
+   * test adds: {@code db.org().id(Events.ORG).balance(5000).agent("outbound").create()}.
+   */
+  public Org org() {
+    return new Org();
+  }
+
+  /** The org the events/ files name ({@link Events#ORG}), nothing else. */
+  public UUID eventOrg() {
+    return org().id(Events.ORG).named("Event org").create();
+  }
+
   /** An organisation as the platform creates it: {@code INSERT (id, name)} and nothing else. */
   public UUID organization(String name) {
-    UUID id = UUID.randomUUID();
-    update("INSERT INTO organizations (id, name) VALUES (?, ?)", id, name);
-    return id;
+    return org().named(name).create();
   }
 
   /** An organisation with money in its wallet, credited through the ledger. */
   public UUID organization(String name, long balancePence) {
-    UUID id = organization(name);
-    if (balancePence > 0) {
-      credit(id, balancePence, "adjustment", "opening balance");
-    }
-    return id;
+    return org().named(name).balance(balancePence).create();
   }
 
   public void credit(UUID orgId, long pence, String type, String description) {
@@ -59,6 +66,15 @@ public final class TestData implements AutoCloseable {
         INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
                                          balance_after_pence, description)
         VALUES (?, ?, 'credit', ?, 0, 0, ?)
+        """, orgId, type, pence, description);
+  }
+
+  /** Money spent: a debit row (the ledger's trigger moves the balance). */
+  public void debit(UUID orgId, long pence, String type, String description) {
+    update("""
+        INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
+                                         balance_after_pence, description)
+        VALUES (?, ?, 'debit', ?, 0, 0, ?)
         """, orgId, type, pence, description);
   }
 
@@ -95,6 +111,16 @@ public final class TestData implements AutoCloseable {
         SELECT coalesce(sum(CASE direction WHEN 'credit' THEN amount_pence ELSE -amount_pence END), 0)
           FROM credit_transactions WHERE org_id = ?
         """, orgId);
+  }
+
+  /** Asserts the wallet holds {@code pence} and, as always, equals its ledger's sum. */
+  public void assertWallet(UUID orgId, long pence) {
+    long balance = balance(orgId);
+    long ledger = ledgerSum(orgId);
+    if (balance != pence || ledger != pence) {
+      throw new AssertionError("wallet of " + orgId + ": expected " + pence + ", balance " + balance
+          + ", ledger sum " + ledger);
+    }
   }
 
   public long count(String sql, Object... args) {
@@ -163,10 +189,68 @@ public final class TestData implements AutoCloseable {
     }
   }
 
+  /** Waits until {@code n} sessions of this database wait for a lock (only a hang fails it). */
+  public void awaitSessionsWaitingForALock(int n) {
+    Await.until(n + " sessions waiting for a lock", () -> count("SELECT count(*) FROM pg_stat_activity "
+        + "WHERE datname = current_database() AND wait_event_type = 'Lock'") >= n);
+  }
+
   /** Ends every other session on this database: a killed connection, as after a failover. */
   public void killOtherConnections() {
     rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         + "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  }
+
+  /** An organisation being described; {@link #create()} writes it. */
+  public final class Org {
+    private UUID id = UUID.randomUUID();
+    private String name = "Org";
+    private long balancePence;
+    private final List<String[]> agents = new ArrayList<>();
+
+    private Org() {
+    }
+
+    public Org id(UUID id) {
+      this.id = id;
+      return this;
+    }
+
+    public Org named(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Money in its wallet, credited through the ledger as an opening balance. */
+    public Org balance(long pence) {
+      this.balancePence = pence;
+      return this;
+    }
+
+    public Org agent(String role) {
+      return agentWithAssistant(role, null);
+    }
+
+    public Org agentWithAssistant(String role, String assistantId) {
+      agents.add(new String[] {role, assistantId});
+      return this;
+    }
+
+    /** Writes the organisation (and its money and agents); its id. */
+    public UUID create() {
+      update("INSERT INTO organizations (id, name) VALUES (?, ?)", id, name);
+      if (balancePence > 0) {
+        credit(id, balancePence, "adjustment", "opening balance");
+      }
+      for (String[] agent : agents) {
+        if (agent[1] == null) {
+          TestData.this.agent(id, agent[0]);
+        } else {
+          TestData.this.agentWithAssistant(id, agent[0], agent[1]);
+        }
+      }
+      return id;
+    }
   }
 
   private static void bind(PreparedStatement ps, Object[] args) throws SQLException {

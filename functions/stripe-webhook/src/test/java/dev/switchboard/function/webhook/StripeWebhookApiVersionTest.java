@@ -3,12 +3,14 @@ package dev.switchboard.function.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeEvents.TopUp;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * While the registrar replaces the endpoint (a stripe-java upgrade changes the API version),
@@ -19,14 +21,18 @@ class StripeWebhookApiVersionTest {
   /** The version the replaced endpoint was registered with (the previous stripe-java's). */
   private static final String OLD_VERSION = "2025-03-31.basil";
 
-  private final WebhookFixture f = new WebhookFixture();
-  private final StripeEvents old = f.stripe.inApiVersion(OLD_VERSION);
-  private final UUID org = f.eventOrg();
-  private final TopUp topUp = StripeEvents.topUp(org, 5000);
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private StripeEvents old;
+  private UUID org;
+  private TopUp topUp;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    old = f.stripe.inApiVersion(OLD_VERSION);
+    org = f.eventOrg();
+    topUp = StripeEvents.topUp(org, 5000);
   }
 
   private Map<String, Object> deliver(String body) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.json.Json;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,19 +21,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** However often and however concurrently Stripe delivers a top-up, it is credited once. */
 class StripeWebhookDeliveryTest {
-  private final WebhookFixture f = new WebhookFixture();
-  private final UUID org = f.eventOrg();
-  private final String eventId = StripeEvents.id("evt");
-  private final String body = f.stripe.checkoutSessionCompleted(eventId, StripeEvents.topUp(org, 5000));
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private UUID org;
+  private String eventId;
+  private String body;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    org = f.eventOrg();
+    eventId = StripeEvents.id("evt");
+    body = f.stripe.checkoutSessionCompleted(eventId, StripeEvents.topUp(org, 5000));
   }
 
   @Test
@@ -132,9 +138,9 @@ class StripeWebhookDeliveryTest {
         ps.executeQuery().close();
       }
       Future<APIGatewayV2HTTPResponse> first = pool.submit(() -> f.send(f.delivery(body)));
-      awaitWaitingSessions(1);
+      f.db.awaitSessionsWaitingForALock(1);
       Future<APIGatewayV2HTTPResponse> second = pool.submit(() -> f.send(f.delivery(body)));
-      awaitWaitingSessions(2);
+      f.db.awaitSessionsWaitingForALock(2);
       assertFalse(second.isDone(), "the second delivery waits for the first");
       blocker.commit();
 
@@ -186,17 +192,5 @@ class StripeWebhookDeliveryTest {
     f.db.killOtherConnections();
     f.send(f.delivery(body), 200);
     f.assertWallet(org, 7500);
-  }
-
-  private void awaitWaitingSessions(int n) throws InterruptedException {
-    for (int i = 0; i < 2_400; i++) { // a minute: only against a hang
-      long waiting = f.db.count("SELECT count(*) FROM pg_stat_activity "
-          + "WHERE datname = current_database() AND wait_event_type = 'Lock'");
-      if (waiting >= n) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError(n + " sessions never waited for a lock");
   }
 }

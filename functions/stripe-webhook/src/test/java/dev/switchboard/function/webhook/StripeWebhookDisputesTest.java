@@ -3,13 +3,17 @@ package dev.switchboard.function.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchboard.testing.ApiEvents;
+import dev.switchboard.testing.Events;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeEvents.TopUp;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Disputes (chargebacks): the bank takes a top-up's money back while the dispute is open, and
@@ -17,14 +21,18 @@ import org.junit.jupiter.api.Test;
  * more, once per dispute, whatever order Stripe delivers in.
  */
 class StripeWebhookDisputesTest {
-  private final WebhookFixture f = new WebhookFixture();
-  private final UUID org = f.eventOrg();
-  private final TopUp topUp = StripeEvents.topUp(org, 5000);
-  private final String dispute = StripeEvents.id("dp");
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private UUID org;
+  private TopUp topUp;
+  private String dispute;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    org = f.eventOrg();
+    topUp = StripeEvents.topUp(org, 5000);
+    dispute = StripeEvents.id("dp");
   }
 
   private Map<String, Object> deliver(String body) {
@@ -45,8 +53,7 @@ class StripeWebhookDisputesTest {
 
   /** Spends from the wallet as a number purchase would. */
   private void spend(long pence) {
-    f.db.update("INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence, "
-        + "balance_after_pence, description) VALUES (?, 'number_purchase', 'debit', ?, 0, 0, 'spent')", org, pence);
+    f.db.debit(org, pence, "number_purchase", "spent");
   }
 
   private List<Map<String, Object>> ledger(String type) {
@@ -188,10 +195,10 @@ class StripeWebhookDisputesTest {
   @Test
   void theSampleEvents_withdrawThenReinstate() {
     // events/ samples: a £50 top-up (checkout file), then its dispute's two events
-    f.send(WebhookFixture.file(WebhookFixture.CHECKOUT_FILE), 200);
-    f.send(WebhookFixture.file("events/stripe-webhook-charge-dispute-funds-withdrawn.json"), 200);
-    f.assertWallet(WebhookFixture.EVENT_ORG, 0);
-    f.send(WebhookFixture.file("events/stripe-webhook-charge-dispute-funds-reinstated.json"), 200);
-    f.assertWallet(WebhookFixture.EVENT_ORG, 5000);
+    f.send(ApiEvents.load(Events.STRIPE_DELIVERY_FILE), 200);
+    f.send(ApiEvents.load("events/stripe-webhook-charge-dispute-funds-withdrawn.json"), 200);
+    f.assertWallet(Events.ORG, 0);
+    f.send(ApiEvents.load("events/stripe-webhook-charge-dispute-funds-reinstated.json"), 200);
+    f.assertWallet(Events.ORG, 5000);
   }
 }

@@ -3,22 +3,29 @@ package dev.switchboard.function.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchboard.testing.ApiEvents;
+import dev.switchboard.testing.Events;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeEvents.TopUp;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What each event does to the wallet, and what is refused (recorded, never credited). */
 class StripeWebhookEventsTest {
-  private final WebhookFixture f = new WebhookFixture();
-  private final UUID org = f.eventOrg();
-  private final TopUp topUp = StripeEvents.topUp(org, 5000);
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private UUID org;
+  private TopUp topUp;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    org = f.eventOrg();
+    topUp = StripeEvents.topUp(org, 5000);
   }
 
   /** Delivers a correctly signed event that must not credit: 200, recorded ignored, wallet untouched. */
@@ -85,8 +92,8 @@ class StripeWebhookEventsTest {
 
   @Test
   void paymentIntentSafetyNet_afterTheSession_doesNotCreditAgain_butStoresTheCard() {
-    f.send(WebhookFixture.file(WebhookFixture.CHECKOUT_FILE), 200);
-    f.send(WebhookFixture.file("events/stripe-webhook-payment-intent-succeeded.json"), 200);
+    f.send(ApiEvents.load(Events.STRIPE_DELIVERY_FILE), 200);
+    f.send(ApiEvents.load("events/stripe-webhook-payment-intent-succeeded.json"), 200);
 
     f.assertWallet(org, 5000);
     assertEquals(2, f.db.count("SELECT count(*) FROM stripe_webhook_events WHERE status = 'processed'"));
@@ -119,10 +126,10 @@ class StripeWebhookEventsTest {
 
   @Test
   void refund_fromEventsFile_debitsOnce_evenWhenDeliveredAgain() {
-    f.send(WebhookFixture.file(WebhookFixture.CHECKOUT_FILE), 200);
-    f.send(WebhookFixture.file("events/stripe-webhook-charge-refunded.json"), 200);
+    f.send(ApiEvents.load(Events.STRIPE_DELIVERY_FILE), 200);
+    f.send(ApiEvents.load("events/stripe-webhook-charge-refunded.json"), 200);
     f.assertWallet(org, 3000);
-    f.send(WebhookFixture.file("events/stripe-webhook-charge-refunded.json"), 200);
+    f.send(ApiEvents.load("events/stripe-webhook-charge-refunded.json"), 200);
     f.assertWallet(org, 3000);
   }
 
@@ -145,11 +152,7 @@ class StripeWebhookEventsTest {
   @Test
   void refund_ofMoneyAlreadySpent_takesWhatIsLeft_andRecordsTheShortfall() {
     f.send(f.delivery(f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), topUp)), 200);
-    f.db.update("""
-        INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
-                                         balance_after_pence, description)
-        VALUES (?, 'number_purchase', 'debit', 4000, 0, 0, 'numbers')
-        """, org);
+    f.db.debit(org, 4000, "number_purchase", "numbers");
     String refundId = StripeEvents.id("evt");
     f.send(f.delivery(f.stripe.chargeRefunded(refundId, topUp, 5000)), 200);
 

@@ -2,10 +2,10 @@ package dev.switchboard.function.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.stripe.Stripe;
 import dev.switchboard.config.SecretsManagerSource;
 import dev.switchboard.config.Settings;
 import dev.switchboard.testing.TestClock;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
@@ -15,7 +15,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -24,16 +26,24 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * only later, from the StripeWebhookEndpoint custom resource. Real AWS SDK, fake Secrets Manager.
  */
 class StripeWebhookFirstDeployTest {
-  private final WebhookFixture f = new WebhookFixture();
+  @RegisterExtension final TestWorld world = TestWorld.database();
   private final FakeSecretsManager secretsManager = new FakeSecretsManager();
   private final String secretArn = secretsManager.create("StripeWebhookSigningSecret-n3wSt4ck");
-  private final TestClock clock = new TestClock(WebhookFixture.NOW);
-  private final UUID org = f.eventOrg();
-  private final StripeEvents stripe = new StripeEvents(Stripe.API_VERSION, WebhookFixture.NOW);
+  private WebhookDriver f;
+  private TestClock clock;
+  private UUID org;
+  private StripeEvents stripe;
+
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    clock = world.clock();
+    org = f.eventOrg();
+    stripe = world.stripeEvents();
+  }
 
   @AfterEach
   void tearDown() {
-    f.close();
     secretsManager.close();
   }
 

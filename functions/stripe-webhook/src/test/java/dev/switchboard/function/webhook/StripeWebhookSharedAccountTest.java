@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.config.Settings;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeEvents.TopUp;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Development, staging and production often share one Stripe account, and every endpoint of
@@ -20,12 +22,14 @@ class StripeWebhookSharedAccountTest {
   private static final String STAGING = "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-staging/8d1c";
   private static final String PRODUCTION = "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-production/f03a";
 
-  private final WebhookFixture f = new WebhookFixture();
-  private final UUID org = f.eventOrg();
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private UUID org;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    org = f.eventOrg();
   }
 
   private void stack(String stackId) {

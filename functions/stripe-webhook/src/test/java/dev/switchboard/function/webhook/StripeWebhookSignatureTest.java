@@ -1,7 +1,7 @@
 package dev.switchboard.function.webhook;
 
-import static dev.switchboard.function.webhook.WebhookFixture.NOW;
-import static dev.switchboard.function.webhook.WebhookFixture.SECRET;
+import static dev.switchboard.testing.Events.NOW;
+import static dev.switchboard.testing.Events.WEBHOOK_SECRET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,28 +9,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.stripe.net.Webhook;
 import dev.switchboard.config.Settings;
+import dev.switchboard.stripe.WebhookSecrets;
+import dev.switchboard.testing.ApiEvents;
+import dev.switchboard.testing.Events;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
-import dev.switchboard.stripe.WebhookSecrets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Only a delivery Stripe signed, over exactly these bytes, recently, gets through. */
 class StripeWebhookSignatureTest {
-  private final WebhookFixture f = new WebhookFixture();
-  private final UUID org = f.eventOrg();
-  private final String body =
-      f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 5000));
+  @RegisterExtension final TestWorld world = TestWorld.database();
+  private WebhookDriver f;
+  private UUID org;
+  private String body;
 
-  @AfterEach
-  void tearDown() {
-    f.close();
+  @BeforeEach
+  void setUp() {
+    f = new WebhookDriver(world);
+    org = f.eventOrg();
+    body = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 5000));
   }
 
   private void assertRejectedWithNothingChanged(APIGatewayV2HTTPEvent event) {
@@ -42,13 +48,13 @@ class StripeWebhookSignatureTest {
   @Test
   void ourSigner_signsExactlyAsStripeJavaDoes() throws Exception {
     long t = NOW.getEpochSecond();
-    assertEquals(Webhook.Signature.generateSignatureHeader(body, SECRET, t),
-        StripeSignatures.header(body, SECRET, NOW));
+    assertEquals(Webhook.Signature.generateSignatureHeader(body, WEBHOOK_SECRET, t),
+        StripeSignatures.header(body, WEBHOOK_SECRET, NOW));
   }
 
   @Test
   void delivery_withPlainBodyFromEventsFile_andCapitalisedHeader_isCredited() {
-    APIGatewayV2HTTPEvent event = WebhookFixture.file(WebhookFixture.CHECKOUT_FILE);
+    APIGatewayV2HTTPEvent event = ApiEvents.load(Events.STRIPE_DELIVERY_FILE);
     assertEquals(Map.of("received", true), f.send(event, 200).asMap());
     f.assertWallet(org, 5000);
   }
@@ -56,7 +62,7 @@ class StripeWebhookSignatureTest {
   @Test
   void delivery_withBase64BodyFromEventsFile_isVerifiedOnTheDecodedBytes() {
     APIGatewayV2HTTPEvent event =
-        WebhookFixture.file("events/stripe-webhook-checkout-session-completed-base64.json");
+        ApiEvents.load("events/stripe-webhook-checkout-session-completed-base64.json");
     f.send(event, 200);
     f.assertWallet(org, 2500);
   }
@@ -80,12 +86,12 @@ class StripeWebhookSignatureTest {
   @Test
   void delivery_whoseSignatureCoversAnotherBody_isRejected() {
     String other = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 9000));
-    assertRejectedWithNothingChanged(f.delivery(body, StripeSignatures.header(other, SECRET, NOW)));
+    assertRejectedWithNothingChanged(f.delivery(body, StripeSignatures.header(other, WEBHOOK_SECRET, NOW)));
   }
 
   @Test
   void delivery_whoseBodyWasAlteredByOneByte_isRejected() {
-    String signature = StripeSignatures.header(body, SECRET, NOW);
+    String signature = StripeSignatures.header(body, WEBHOOK_SECRET, NOW);
     String altered = body.replace("\"amount_total\" : 5000", "\"amount_total\" : 5001");
     assertFalse(altered.equals(body));
     assertRejectedWithNothingChanged(f.delivery(altered, signature));
@@ -94,18 +100,18 @@ class StripeWebhookSignatureTest {
   @Test
   void delivery_signed301SecondsAgo_isRejected() {
     assertRejectedWithNothingChanged(
-        f.delivery(body, StripeSignatures.header(body, SECRET, NOW.minusSeconds(301))));
+        f.delivery(body, StripeSignatures.header(body, WEBHOOK_SECRET, NOW.minusSeconds(301))));
   }
 
   @Test
   void delivery_signed300SecondsAgo_isStillAccepted() {
-    f.send(f.delivery(body, StripeSignatures.header(body, SECRET, NOW.minusSeconds(300))), 200);
+    f.send(f.delivery(body, StripeSignatures.header(body, WEBHOOK_SECRET, NOW.minusSeconds(300))), 200);
     f.assertWallet(org, 5000);
   }
 
   @Test
   void delivery_whileStripeRollsTheSecret_verifiesWithEitherSignature() {
-    f.send(f.delivery(body, StripeSignatures.header(body, NOW, "whsec_test_new_one", SECRET)), 200);
+    f.send(f.delivery(body, StripeSignatures.header(body, NOW, "whsec_test_new_one", WEBHOOK_SECRET)), 200);
     f.assertWallet(org, 5000);
   }
 
@@ -119,7 +125,7 @@ class StripeWebhookSignatureTest {
 
   @Test
   void afterTheSecretWasRotated_theFirstDeliveryRereadsItAndIsAccepted() {
-    AtomicReference<String> stored = new AtomicReference<>(SECRET);
+    AtomicReference<String> stored = new AtomicReference<>(WEBHOOK_SECRET);
     AtomicInteger reads = new AtomicInteger();
     Map<String, String> env = f.settings();
     env.remove("STRIPE_WEBHOOK_SECRET");
@@ -148,7 +154,7 @@ class StripeWebhookSignatureTest {
     env.put("STRIPE_WEBHOOK_SECRET_SECRET_ID", "switchboard/stripe-webhook-secret");
     f.handler = f.handler(new Settings(env, () -> id -> {
       reads.incrementAndGet();
-      return SECRET;
+      return WEBHOOK_SECRET;
     }));
     for (int i = 0; i < 5; i++) {
       assertEquals("invalid_signature",
@@ -171,7 +177,7 @@ class StripeWebhookSignatureTest {
   void afterTheEndpointWasReplaced_deliveriesSignedWithThePreviousKey_areAcceptedOnlyWithinTheGracePeriod() {
     String replaced = "whsec_test_of_the_replaced_endpoint";
     String rolled = WebhookSecrets.of("we_old", replaced)
-        .rolledTo("we_new", SECRET, NOW.minus(Duration.ofHours(71)), Duration.ofHours(72)).stored();
+        .rolledTo("we_new", WEBHOOK_SECRET, NOW.minus(Duration.ofHours(71)), Duration.ofHours(72)).stored();
     Map<String, String> env = f.settings();
     env.put("STRIPE_WEBHOOK_SECRET", rolled);
     f.handler = f.handler(Settings.of(env));
@@ -182,7 +188,7 @@ class StripeWebhookSignatureTest {
     f.assertWallet(org, 5700);
 
     String expired = WebhookSecrets.of("we_old", replaced)
-        .rolledTo("we_new", SECRET, NOW.minus(Duration.ofHours(73)), Duration.ofHours(72)).stored();
+        .rolledTo("we_new", WEBHOOK_SECRET, NOW.minus(Duration.ofHours(73)), Duration.ofHours(72)).stored();
     env.put("STRIPE_WEBHOOK_SECRET", expired);
     f.handler = f.handler(Settings.of(env));
     String late = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 900));
@@ -193,6 +199,6 @@ class StripeWebhookSignatureTest {
   @Test
   void theSecret_neverAppearsInAnAnswer() {
     String answer = f.send(f.delivery(body, StripeSignatures.header(body, "whsec_x", Instant.EPOCH))).getBody();
-    assertFalse(answer.contains(SECRET));
+    assertFalse(answer.contains(WEBHOOK_SECRET));
   }
 }
