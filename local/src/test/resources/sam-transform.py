@@ -1,7 +1,9 @@
 """Prints what the SAM transform (samtranslator, as CloudFormation runs it) makes of a template.
 
-Usage: python3 sam-transform.py <template.yaml> <parameters as JSON>. CodeUri is pointed at a
-placeholder S3 object first (the transform wants what `sam package` leaves there).
+Usage: python3 sam-transform.py <template.yaml> <parameters as JSON> [<code keys as JSON>].
+Each function's CodeUri is pointed at an S3 object first, as `sam package` leaves it: the key is
+the CodeUri plus, when the third argument names that CodeUri, its value (a new build of that
+code is a new key). Managed-policy names are not looked up (no AWS account here).
 """
 import json
 import os
@@ -19,9 +21,12 @@ class NoManagedPolicies:
 
 
 template = yaml_parse(open(sys.argv[1]).read())
+code_keys = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
 for resource in template["Resources"].values():
     if resource.get("Type") == "AWS::Serverless::Function":
-        resource["Properties"]["CodeUri"] = "s3://bucket/" + resource["Properties"]["CodeUri"].replace("/", "-") + ".zip"
+        code_uri = resource["Properties"]["CodeUri"]
+        key = code_uri.replace("/", "-") + code_keys.get(code_uri, "")
+        resource["Properties"]["CodeUri"] = "s3://bucket/" + key + ".zip"
 try:
     print(json.dumps(transform(template, json.loads(sys.argv[2]), NoManagedPolicies()), default=str))
 except InvalidDocumentException as e:
