@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  build=(./mvnw -B -q ${BENCH_MAVEN_ARGS:-} install -pl bench -am -DskipTests)
+  build=(./mvnw -B -q ${BENCH_MAVEN_ARGS:-} package -pl bench -am -DskipTests)
   if [ -n "${BENCH_MAVEN_LOCK:-}" ]; then
     flock "$BENCH_MAVEN_LOCK" "${build[@]}"
   else

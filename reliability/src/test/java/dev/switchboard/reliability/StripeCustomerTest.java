@@ -9,7 +9,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.stripe.Stripe;
+import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.json.Json;
+import dev.switchboard.testing.CommitDroppingProxy;
 import dev.switchboard.testing.stripe.StripeEvents;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,10 @@ class StripeCustomerTest {
 
   /** The customer pays; Stripe delivers checkout.session.completed with the session as it is now. */
   private void payAndDeliver(String sessionId) {
+    deliver(rig.webhook(), sessionId);
+  }
+
+  private void deliver(StripeWebhookHandler webhook, String sessionId) {
     Map<String, Object> paid = rig.stripe.completeSession(sessionId);
     ObjectNode event = JSON.createObjectNode();
     event.put("id", StripeEvents.id("evt"));
@@ -62,7 +68,7 @@ class StripeCustomerTest {
     event.put("pending_webhooks", 1);
     event.put("type", "checkout.session.completed");
     event.putObject("data").set("object", JSON.valueToTree(paid));
-    APIGatewayV2HTTPResponse r = rig.webhook().handleRequest(Rig.stripeDelivery(event.toString()), null);
+    APIGatewayV2HTTPResponse r = webhook.handleRequest(Rig.stripeDelivery(event.toString()), null);
     assertEquals(200, r.getStatusCode(), r.getBody());
   }
 
@@ -94,5 +100,27 @@ class StripeCustomerTest {
     assertEquals(customer, storedCustomer());
     assertEquals(1, rig.stripe.customers().size(), "still one customer at Stripe");
     assertEquals(Rig.OPENING_BALANCE + 10_000, rig.world.db.balance(org));
+  }
+
+  /**
+   * A top-up's credit, as the webhook applies it with the customer to remember, takes five round
+   * trips to the database: claim the event, lock the payment, post the credit, mark the event
+   * processed (storing the customer with it), commit. The webhook's throughput at concurrency is
+   * bounded by these (docs/performance.md).
+   */
+  @Test
+  void aPaidTopUp_isAppliedInFiveRoundTrips_customerIncluded() {
+    CommitDroppingProxy proxy = rig.databaseProxy(); // the handlers made from now on connect through it
+    StripeWebhookHandler webhook = rig.webhook();
+    deliver(webhook, topUp("warm-up")); // a warm container: connected, statements prepared
+    String counted = topUp("counted");
+
+    long before = proxy.roundTrips();
+    deliver(webhook, counted);
+    long roundTrips = proxy.roundTrips() - before;
+
+    assertNotNull(storedCustomer(), "the customer was stored with the credit");
+    assertEquals(Rig.OPENING_BALANCE + 10_000, rig.world.db.balance(org));
+    assertEquals(5, roundTrips, "claim, lock, credit, mark processed with the customer, commit");
   }
 }

@@ -55,7 +55,7 @@ public final class ApplyStripeEvent {
         }
         EventDecision d = decide(tx, event);
         switch (d.status()) {
-          case APPLIED -> events.markProcessed(tx, event.id(), d.orgId());
+          case APPLIED -> events.markProcessed(tx, event.id(), d.orgId(), d.customerId(), d.paymentMethodId());
           case IGNORED -> events.markIgnored(tx, event.id(), d.orgId(), d.recordedReason());
           case DEFERRED -> events.markDeferred(tx, event.id(), d.orgId(), d.recordedReason());
         }

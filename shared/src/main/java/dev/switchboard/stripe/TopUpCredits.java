@@ -24,7 +24,6 @@ final class TopUpCredits {
 
   private final Ledger ledger = new Ledger();
   private final Organizations organizations = new Organizations();
-  private final StripeCustomers customers = new StripeCustomers();
   private final StripeWebhookEvents events = new StripeWebhookEvents();
   private final RefundDebits refunds;
   private final DisputeDebits disputes;
@@ -64,8 +63,8 @@ final class TopUpCredits {
     Pence shortfall = credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"),
         paymentIntent, event.id(),
         "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
-    customers.remember(tx, org.get(), idOf(session, "customer").orElse(null), paymentMethod);
-    return EventDecision.appliedWithShortfall(org.get(), shortfall);
+    return EventDecision.appliedWithShortfall(org.get(), shortfall)
+        .remembering(idOf(session, "customer").orElse(null), paymentMethod);
   }
 
   /** payment_intent.succeeded for a top-up or an auto-recharge. */
@@ -100,9 +99,8 @@ final class TopUpCredits {
     Pence shortfall = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
         event.id(), (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
             + " (Stripe PaymentIntent " + paymentIntent + ")");
-    customers.remember(tx, org.get(), idOf(intent, "customer").orElse(null),
-        idOf(intent, "payment_method").orElse(null));
-    return EventDecision.appliedWithShortfall(org.get(), shortfall);
+    return EventDecision.appliedWithShortfall(org.get(), shortfall)
+        .remembering(idOf(intent, "customer").orElse(null), idOf(intent, "payment_method").orElse(null));
   }
 
   /** Why a session cannot be credited (checked without the database), if it cannot. */

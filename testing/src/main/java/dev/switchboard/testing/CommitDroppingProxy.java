@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy in front of PostgreSQL for two database faults. Once armed, it forwards the next
@@ -38,6 +39,7 @@ public final class CommitDroppingProxy implements AutoCloseable {
   private final AtomicBoolean fired = new AtomicBoolean();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean wentDown = new AtomicBoolean();
+  private final AtomicLong roundTrips = new AtomicLong();
   private volatile boolean down;
 
   /** Listens on a free local port and forwards to PostgreSQL on localhost:{@code targetPort}. */
@@ -84,6 +86,16 @@ public final class CommitDroppingProxy implements AutoCloseable {
   /** Whether it ever went down. */
   public boolean wentDown() {
     return wentDown.get();
+  }
+
+  /**
+   * The round trips the clients have made through it: a Sync (the end of an extended-query
+   * exchange) or a simple Query after which the client sent nothing more, so waits for the
+   * answer. pgjdbc sends a transaction's BEGIN in the same write as its first statement: one
+   * round trip, not two.
+   */
+  public long roundTrips() {
+    return roundTrips.get();
   }
 
   private void acceptLoop() {
@@ -166,6 +178,9 @@ public final class CommitDroppingProxy implements AutoCloseable {
         } else if (type == 'B') {
           String statement = cString(body, cString(body, 0).length() + 1);
           commitPending |= !statement.isEmpty() && commitStatements.contains(statement);
+        }
+        if ((type == 'S' || type == 'Q') && in.available() == 0) {
+          roundTrips.incrementAndGet();
         }
         out.write(type);
         out.write(int32(length));
