@@ -16,6 +16,7 @@ public final class Bench {
 
   static {
     ALL.put("coldstart", ColdStartBenchmark::new);
+    ALL.put("metrics", () -> new ColdStartBenchmark(true));
     ALL.put("warm", WarmBenchmark::new);
     ALL.put("sizes", SizesBenchmark::new);
     ALL.put("webhook", WebhookBenchmark::new);

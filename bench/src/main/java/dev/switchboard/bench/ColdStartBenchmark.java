@@ -36,6 +36,22 @@ import java.util.regex.Pattern;
  */
 final class ColdStartBenchmark implements Benchmark {
   static final int SAMPLES = Repeats.COUNT;
+  private static final String ALL_SDKS = "baseline: all SDKs, eager";
+
+  /**
+   * {@code metrics}: only the business-metrics candidates, in one run: the bare SQL handler alone,
+   * with shared's EMF-through-the-logger Metrics, and with Powertools' metrics module; and the
+   * webhook function, which emits through the first.
+   */
+  private final boolean metrics;
+
+  ColdStartBenchmark() {
+    this(false);
+  }
+
+  ColdStartBenchmark(boolean metrics) {
+    this.metrics = metrics;
+  }
   private static final Pattern STATUS = Pattern.compile("\"statusCode\"\\s*:\\s*(\\d+)");
 
   /** One thing to cold-start: its jar, its handler, the event of sample {@code i}. */
@@ -53,11 +69,15 @@ final class ColdStartBenchmark implements Benchmark {
 
   @Override
   public String name() {
-    return "coldstart";
+    return metrics ? "metrics" : "coldstart";
   }
 
   @Override
   public String description() {
+    if (metrics) {
+      return "cold start of the bare SQL handler alone, emitting metrics through shared's Metrics (EMF via the logger),"
+          + " and through Powertools' metrics module (median of " + SAMPLES + "), beside the webhook function";
+    }
     return "fresh JVM to first response for every function (median of " + SAMPLES
         + "), vs a bare one-query handler and an all-SDKs eager-init jar";
   }
@@ -80,6 +100,9 @@ final class ColdStartBenchmark implements Benchmark {
         }
       }
       print(report, subjects, millis);
+      if (metrics) {
+        return;
+      }
       // the custom resources answer CloudFormation, not their caller: every answer must be a success
       long answers = world.cloudFormation.answers().size();
       long successes = world.cloudFormation.answers().stream().filter(a -> "SUCCESS".equals(a.get("Status"))).count();
@@ -100,10 +123,27 @@ final class ColdStartBenchmark implements Benchmark {
     s.add(new Subject("baseline: bare SQL handler", Deployables.benchJar("baseline-bare.jar"),
         "dev.switchboard.bench.baseline.bare.BareSqlHandler",
         i -> Events.load("list-numbers.json").writeTo(temp, "bare-" + i + ".json"), ""));
+    if (metrics) {
+      s.add(new Subject("floor: JVM + runtime serializer, no work", Deployables.benchJar("baseline-bare.jar"),
+          "dev.switchboard.bench.baseline.bare.NoWorkHandler",
+          i -> Events.load("list-numbers.json").writeTo(temp, "floor-" + i + ".json"), ""));
+      s.add(new Subject("bare + metrics: EMF via our logger", Deployables.benchJar("metrics-emf-log.jar"),
+          "dev.switchboard.bench.baseline.metrics.EmfLogHandler",
+          i -> Events.load("list-numbers.json").writeTo(temp, "emf-log-" + i + ".json"), ""));
+      s.add(new Subject("bare + metrics: Powertools metrics", Deployables.benchJar("metrics-powertools.jar"),
+          "dev.switchboard.bench.baseline.metrics.PowertoolsMetricsHandler",
+          i -> Events.load("list-numbers.json").writeTo(temp, "powertools-" + i + ".json"), ""));
+      Deployables.Function webhook = Deployables.FUNCTIONS.stream().filter(f -> f.module().equals("stripe-webhook"))
+          .findFirst().orElseThrow();
+      s.add(new Subject("stripe-webhook (signed top-up, emits metrics)", webhook.jar(), webhook.handler(),
+          i -> Events.signedTopUp(BenchWorld.EVENTS_ORG, 5_000, BenchWorld.WEBHOOK_SECRET, Instant.now())
+              .writeTo(temp, "webhook-" + i + ".json"), ""));
+      return s;
+    }
     s.add(new Subject("floor: JVM + runtime serializer, no work", Deployables.benchJar("baseline-bare.jar"),
         "dev.switchboard.bench.baseline.bare.NoWorkHandler",
         i -> Events.load("list-numbers.json").writeTo(temp, "floor-" + i + ".json"), ""));
-    s.add(new Subject("baseline: all SDKs, eager", Deployables.benchJar("baseline-all-sdks.jar"),
+    s.add(new Subject(ALL_SDKS, Deployables.benchJar("baseline-all-sdks.jar"),
         "dev.switchboard.bench.baseline.allsdks.AllSdksHandler",
         i -> Events.signedTopUp(BenchWorld.EVENTS_ORG, 5_000, BenchWorld.WEBHOOK_SECRET, Instant.now())
             .writeTo(temp, "all-sdks-" + i + ".json"), ""));
@@ -204,7 +244,7 @@ final class ColdStartBenchmark implements Benchmark {
 
   private static void print(PrintStream report, List<Subject> subjects, Map<String, long[]> millis) {
     double bare = median(millis.get(subjects.get(0).name()));
-    double allSdks = median(millis.get(subjects.get(2).name()));
+    double allSdks = millis.containsKey(ALL_SDKS) ? median(millis.get(ALL_SDKS)) : Double.NaN;
     report.println();
     report.printf("%-48s %8s %10s %12s %8s  %s%n", "function (event)", "jar MB", "median ms", "min-max ms",
         "× bare", "target");

@@ -97,6 +97,16 @@ public final class Log {
     write(Level.ERROR, event, error, fields);
   }
 
+  /**
+   * A record that must reach CloudWatch at any log level: an embedded metric ({@link Metrics}),
+   * which is lost if its line is dropped. Lambda drops application records below its
+   * ApplicationLogLevel by their {@code level} field (a record without one counts as INFO), so
+   * this one is INFO, or the threshold itself when that is higher.
+   */
+  void always(String event, Object... fields) {
+    write(threshold.ordinal() > Level.INFO.ordinal() ? threshold : Level.INFO, event, null, fields);
+  }
+
   private void write(Level level, String event, Throwable error, Object... fields) {
     if (level.ordinal() < threshold.ordinal()) {
       return;

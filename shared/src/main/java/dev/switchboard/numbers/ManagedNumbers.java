@@ -130,6 +130,23 @@ public final class ManagedNumbers {
     return ids;
   }
 
+  /** The reconciler's backlog: numbers it must still clean up, and provisionings no request is working on. */
+  public record Backlog(long pendingCleanups, long interruptedSagas) {}
+
+  public Backlog backlog(Connection tx) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement("""
+        SELECT count(*) FILTER (WHERE status = 'releasing' OR cleanup_pending) AS pending_cleanups,
+               count(*) FILTER (WHERE status = 'provisioning'
+                                  AND (lease_expires_at IS NULL OR lease_expires_at < now())) AS interrupted_sagas
+          FROM managed_phone_numbers
+         WHERE status IN ('provisioning', 'releasing') OR cleanup_pending
+        """);
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new Backlog(rs.getLong("pending_cleanups"), rs.getLong("interrupted_sagas"));
+    }
+  }
+
   /** Unfinished numbers, for a dry run's report: nothing is leased or changed. */
   public List<ManagedNumber> unfinished(Connection tx, int limit) throws SQLException {
     List<ManagedNumber> out = new ArrayList<>();

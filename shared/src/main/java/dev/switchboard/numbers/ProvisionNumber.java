@@ -13,6 +13,8 @@ import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
 import dev.switchboard.http.ApiResponses;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metric;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.numbers.Subaccounts.StoredSubaccount;
 import dev.switchboard.org.Organizations;
 import dev.switchboard.org.Organizations.Organization;
@@ -233,6 +235,7 @@ public final class ProvisionNumber {
       step = "activate";
       ManagedNumber active = activate(s.numberId(), request.direction(), bought.phoneNumber(), imported.id());
       LOG.info("provision.active", "numberId", s.numberId(), "phoneNumber", bought.phoneNumber().value());
+      Metrics.emit(Metric.NUMBERS_PROVISIONED, 1);
       return Answer.of(201, active.toJson());
     } catch (ProviderException e) {
       LOG.warn("provision.failed", "numberId", s.numberId(), "step", step, "provider", e.provider(),

@@ -4,12 +4,15 @@ import dev.switchboard.db.Database;
 import dev.switchboard.domain.NumberStatus;
 import dev.switchboard.json.Json;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metric;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.numbers.Subaccounts.StoredSubaccount;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.Telephony;
 import dev.switchboard.providers.VoicePlatform;
 import dev.switchboard.providers.VoicePlatform.ImportedNumber;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,10 +105,14 @@ public final class ReconcileNumbers {
       db.inTransaction(keys::purgeExpired);
     }
 
-    List<Map<String, Object>> orphans = timeLeft.getAsBoolean() ? findOrphans(errors, dryRun) : List.of();
+    boolean swept = timeLeft.getAsBoolean();
+    List<Map<String, Object>> orphans = swept ? findOrphans(errors, dryRun) : List.of();
     for (Map<String, Object> orphan : orphans) {
       LOG.warn("reconcile.orphan", "provider", orphan.get("provider"), "sid", orphan.get("sid"),
           "phoneNumber", orphan.get("phoneNumber"));
+    }
+    if (!dryRun) {
+      emitBacklog(swept ? orphans.size() : -1);
     }
     return Json.obj(
         "dryRun", dryRun,
@@ -160,6 +167,18 @@ public final class ReconcileNumbers {
       errors.add(Json.obj("provider", "vapi", "error", e.getMessage()));
     }
     return orphans;
+  }
+
+  /** What is left after this run, for the dashboard and the backlog alarm; orphans only when they were looked for. */
+  private void emitBacklog(int orphans) {
+    ManagedNumbers.Backlog backlog = db.inTransaction(numbers::backlog);
+    Map<Metric, Long> values = new EnumMap<>(Metric.class);
+    values.put(Metric.PENDING_CLEANUPS, backlog.pendingCleanups());
+    values.put(Metric.INTERRUPTED_SAGAS, backlog.interruptedSagas());
+    if (orphans >= 0) {
+      values.put(Metric.ORPHANS_FOUND, (long) orphans);
+    }
+    Metrics.emit(values);
   }
 
   /** 1 when the failed provisioning is undone everywhere; otherwise it is reported with its pending steps. */

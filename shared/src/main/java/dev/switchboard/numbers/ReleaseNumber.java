@@ -11,6 +11,8 @@ import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
 import dev.switchboard.json.Json;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metric;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.org.Organizations;
 import dev.switchboard.providers.Telephony;
 import dev.switchboard.providers.VoicePlatform;
@@ -94,6 +96,10 @@ public final class ReleaseNumber {
   }
 
   private Answer finish(ManagedNumber n) {
+    if (n.attempts() > 0) {
+      // an earlier attempt left these steps pending (a provider failed): this is their retry
+      Metrics.emit(Metric.RELEASE_STEPS_RETRIED, n.pendingSteps().size());
+    }
     ProviderCleanup.Result result = cleanup.cleanUp(n, false);
     if (!result.done()) {
       ManagedNumber pending = db.inTransaction(tx -> {
@@ -109,6 +115,7 @@ public final class ReleaseNumber {
       return null;
     });
     LOG.info("release.done", "numberId", n.id());
+    Metrics.emit(Metric.NUMBERS_RELEASED, 1);
     return Answer.of(200, Json.obj(
         "id", n.id().toString(),
         "phoneNumber", n.phoneNumber().map(E164Number::value).orElse(null),

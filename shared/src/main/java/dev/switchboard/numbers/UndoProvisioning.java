@@ -9,10 +9,13 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.http.Answer;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metric;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.wallet.Ledger;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -51,8 +54,12 @@ public final class UndoProvisioning {
    */
   public record Result(boolean undone, Answer answer) {}
 
-  /** What the locked row said: the answer, and the number when there is clean-up to do. */
-  private record Decision(Answer answer, ManagedNumber failed) {}
+  /** What the locked row said: the answer, the number when there is clean-up to do, and whether this undo refunded it. */
+  private record Decision(Answer answer, ManagedNumber failed, boolean refunded) {
+    Decision(Answer answer, ManagedNumber failed) {
+      this(answer, failed, false);
+    }
+  }
 
   /** Why a provisioning is undone, as the failed-provisioning limit and the clean-up see it. */
   public enum Cause {
@@ -82,12 +89,15 @@ public final class UndoProvisioning {
         // failed already (a second undo); any other status is not ours to undo
         return new Decision(answer, current.status() == NumberStatus.FAILED ? current : null);
       }
-      refund(tx, current);
+      boolean refunded = refund(tx, current);
       numbers.markFailed(tx, numberId, failedStep, reason.getMessage(), cause == Cause.REQUEST);
       // the client's answer is settled now: failed and refunded, whatever the clean-up still needs
       keys.completeForNumber(tx, numberId, answer.status(), answer.body());
-      return new Decision(answer, numbers.find(tx, numberId).orElseThrow());
+      return new Decision(answer, numbers.find(tx, numberId).orElseThrow(), refunded);
     });
+    if (decision.refunded()) {
+      Metrics.emit(Metric.PURCHASES_REFUNDED, 1, cause.name().toLowerCase(Locale.ROOT));
+    }
     if (decision.failed() == null) {
       return new Result(false, decision.answer());
     }
@@ -127,15 +137,18 @@ public final class UndoProvisioning {
     return result.done();
   }
 
-  private void refund(Connection tx, ManagedNumber n) throws SQLException {
+  /** Refunds the charge, if it was charged and not refunded yet; true when money went back. */
+  private boolean refund(Connection tx, ManagedNumber n) throws SQLException {
     if (!n.charged() || n.refunded()) {
-      return;
+      return false;
     }
-    if (n.price().compareTo(Pence.ZERO) > 0) {
+    boolean paid = n.price().compareTo(Pence.ZERO) > 0;
+    if (paid) {
       ledger.post(tx, Ledger.Entry.credit(n.orgId(), Ledger.Kind.NUMBER_REFUND, n.price(),
           "number:" + n.id() + ":refund", "Refund: number could not be provisioned").forNumber(n.id()));
     }
     numbers.recordRefund(tx, n.id());
+    return paid;
   }
 
   /** The answer for a provider failure mid-saga. */

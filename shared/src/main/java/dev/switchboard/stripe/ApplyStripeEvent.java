@@ -6,8 +6,13 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metric;
+import dev.switchboard.log.Metrics;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -35,15 +40,22 @@ public final class ApplyStripeEvent {
   private final RefundDebits refunds = new RefundDebits();
   private final DisputeDebits disputes = new DisputeDebits(refunds);
   private final TopUpCredits topUps;
+  private final Clock clock;
 
   /**
    * {@code apiVersion}: the one the endpoint was registered with (the SDK's); {@code stack}:
    * whose payments these are.
    */
   public ApplyStripeEvent(Database database, String apiVersion, StackIdentity stack) {
+    this(database, apiVersion, stack, Clock.systemUTC());
+  }
+
+  /** {@code clock}: what the webhook lag (an event's {@code created} to its application) is measured by. */
+  public ApplyStripeEvent(Database database, String apiVersion, StackIdentity stack, Clock clock) {
     this.database = database;
     this.apiVersion = apiVersion;
     this.topUps = new TopUpCredits(refunds, disputes, stack);
+    this.clock = clock;
   }
 
   public Outcome apply(StripeEvent event) {
@@ -87,13 +99,40 @@ public final class ApplyStripeEvent {
       return Outcome.IGNORED;
     }
     if (decision.shortfall().value() > 0) {
-      // counted by a metric filter on this event name: money taken back that the wallet no longer held
+      // money taken back that the wallet no longer held (the Shortfalls metric is alarmed)
       LOG.warn("stripe.shortfall", "eventId", event.id(), "eventType", event.type(), "orgId", decision.orgId(),
           "shortfallPence", decision.shortfall().value());
     }
     LOG.info("stripe.event.processed", "eventId", event.id(), "eventType", event.type(),
         "orgId", decision.orgId());
+    emitMetrics(event, decision);
     return Outcome.APPLIED;
+  }
+
+  /** The applied event's business metrics, once its transaction has committed. */
+  private void emitMetrics(StripeEvent event, EventDecision decision) {
+    Map<Metric, Long> values = new EnumMap<>(Metric.class);
+    event.created().ifPresent(created ->
+        values.put(Metric.WEBHOOK_LAG, Math.max(0, Duration.between(created, clock.instant()).toSeconds())));
+    if (decision.credited().value() > 0) {
+      values.put(Metric.TOP_UPS_CREDITED, 1L);
+      values.put(Metric.TOP_UP_PENCE_CREDITED, decision.credited().value());
+    }
+    if (event.type().equals("charge.refunded")) {
+      values.put(Metric.REFUNDS_APPLIED, 1L);
+    }
+    if (decision.shortfall().value() > 0) {
+      values.put(Metric.SHORTFALLS, 1L);
+      values.put(Metric.SHORTFALL_PENCE, decision.shortfall().value());
+    }
+    if (!values.isEmpty()) {
+      Metrics.emit(values);
+    }
+    switch (event.type()) {
+      case "charge.dispute.funds_withdrawn" -> Metrics.emit(Metric.DISPUTES_APPLIED, 1, "withdrawn");
+      case "charge.dispute.funds_reinstated" -> Metrics.emit(Metric.DISPUTES_APPLIED, 1, "reinstated");
+      default -> { }
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  * still be recorded (as ignored: a retry cannot fix what it says) instead of failing forever.
  */
 public record StripeEvent(String id, String type, Optional<String> apiVersion, boolean livemode,
-                          JsonObject object, String payload, boolean unstorable) {
+                          JsonObject object, String payload, boolean unstorable, Optional<Instant> created) {
   private static final Pattern EVENT_ID = Pattern.compile("evt_[A-Za-z0-9_]{1,255}");
   private static final char NUL = '\u0000';
   private static final char REPLACEMENT = '\uFFFD';
@@ -38,15 +39,25 @@ public record StripeEvent(String id, String type, Optional<String> apiVersion, b
         throw invalid("the body is not a Stripe event");
       }
       JsonObject object = event.object("data").object("object");
+      Optional<Instant> created = created(event);
       if (containsNul(event.asMap())) {
         return new StripeEvent(id, event.string("type").replace(NUL, REPLACEMENT),
             event.optString("api_version"), event.optBoolean("livemode").orElse(false), object,
-            Json.write(withoutNul(event.asMap())), true);
+            Json.write(withoutNul(event.asMap())), true, created);
       }
       return new StripeEvent(id, event.string("type"), event.optString("api_version"),
-          event.optBoolean("livemode").orElse(false), object, payload, false);
+          event.optBoolean("livemode").orElse(false), object, payload, false, created);
     } catch (JsonException e) {
       throw invalid(e.getMessage());
+    }
+  }
+
+  /** When Stripe created the event (epoch seconds), for the webhook-lag metric only: never a reason to refuse it. */
+  private static Optional<Instant> created(JsonObject event) {
+    try {
+      return event.optLong("created").filter(s -> s > 0).map(Instant::ofEpochSecond);
+    } catch (JsonException | java.time.DateTimeException e) {
+      return Optional.empty();
     }
   }
 

@@ -10,7 +10,9 @@ import com.stripe.param.checkout.SessionCreateParams;
 import com.stripe.param.checkout.SessionCreateParams.LineItem;
 import com.stripe.param.checkout.SessionCreateParams.PaymentIntentData;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.providers.ProviderRejected;
+import dev.switchboard.providers.ProviderUnavailable;
 import dev.switchboard.config.Credential;
 import dev.switchboard.providers.stripe.StripeFailures;
 import dev.switchboard.wallet.TopUpCheckout;
@@ -124,8 +126,17 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
 
   private com.stripe.model.checkout.Session create(SessionCreateParams params, String idempotencyKey, String key)
       throws StripeException {
-    return stripe.v1().checkout().sessions().create(params,
-        RequestOptions.builder().setApiKey(key).setIdempotencyKey(idempotencyKey).build());
+    long started = System.nanoTime();
+    boolean providerFailed = false;
+    try {
+      return stripe.v1().checkout().sessions().create(params,
+          RequestOptions.builder().setApiKey(key).setIdempotencyKey(idempotencyKey).build());
+    } catch (StripeException e) {
+      providerFailed = StripeFailures.map(e, OPERATION) instanceof ProviderUnavailable;
+      throw e;
+    } finally {
+      Metrics.providerCall("stripe", OPERATION, started, providerFailed);
+    }
   }
 
   private static int statusOf(StripeException e) {

@@ -60,11 +60,10 @@ final class TopUpCredits {
     // the card is on the PaymentIntent; the session carries it only when that is expanded
     String paymentMethod = StripeObjects.expanded(session, "payment_intent")
         .flatMap(pi -> idOf(pi, "payment_method")).orElse(null);
-    Pence shortfall = credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"),
+    EventDecision credited = credit(tx, org.get(), Ledger.Kind.TOPUP, session.longValue("amount_total"),
         paymentIntent, event.id(),
         "Wallet top-up (Stripe Checkout " + session.optString("id").orElse("") + ")");
-    return EventDecision.appliedWithShortfall(org.get(), shortfall)
-        .remembering(idOf(session, "customer").orElse(null), paymentMethod);
+    return credited.remembering(idOf(session, "customer").orElse(null), paymentMethod);
   }
 
   /** payment_intent.succeeded for a top-up or an auto-recharge. */
@@ -96,11 +95,10 @@ final class TopUpCredits {
     if (!PaymentLocks.lockAndFindOrg(tx, paymentIntent, org.get())) {
       return unknownOrg(metadata);
     }
-    Pence shortfall = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
+    EventDecision credited = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
         event.id(), (kind == Ledger.Kind.TOPUP ? "Wallet top-up" : "Wallet auto-recharge")
             + " (Stripe PaymentIntent " + paymentIntent + ")");
-    return EventDecision.appliedWithShortfall(org.get(), shortfall)
-        .remembering(idOf(intent, "customer").orElse(null), idOf(intent, "payment_method").orElse(null));
+    return credited.remembering(idOf(intent, "customer").orElse(null), idOf(intent, "payment_method").orElse(null));
   }
 
   /** Why a session cannot be credited (checked without the database), if it cannot. */
@@ -143,21 +141,24 @@ final class TopUpCredits {
 
   /**
    * Credits the PaymentIntent unless it was credited already (the other event of the pair),
-   * then applies any refund or dispute of it that Stripe reported first. Returns their
-   * shortfall. The caller holds the PaymentIntent's lock.
+   * then applies any refund or dispute of it that Stripe reported first. Returns what was
+   * credited and their shortfall. The caller holds the PaymentIntent's lock.
    */
-  private Pence credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
+  private EventDecision credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
                        String eventId, String description) throws SQLException {
     Optional<Ledger.PostedTopUp> posted = ledger.postTopUp(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
         "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId));
-    if (posted.isEmpty() || !posted.get().takeBackRecorded()) {
-      return Pence.ZERO;
+    if (posted.isEmpty()) {
+      return EventDecision.applied(org); // the other event of the pair credited it
+    }
+    if (!posted.get().takeBackRecorded()) {
+      return EventDecision.credited(org, Pence.of(pence), Pence.ZERO);
     }
     Ledger.TopUpCredit credit = new Ledger.TopUpCredit(org, Pence.of(pence));
     long shortfall = refunds.settleEarlierRefunds(tx, credit, paymentIntent).value()
         + disputes.settle(tx, credit, paymentIntent).value();
     events.markTakeBacksAppliedLate(tx, paymentIntent, org);
-    return Pence.of(shortfall);
+    return EventDecision.credited(org, Pence.of(pence), Pence.of(shortfall));
   }
 
   /** Another stack's payment (several stacks share the Stripe account): not ours to credit. */

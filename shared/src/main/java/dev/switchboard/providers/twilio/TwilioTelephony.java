@@ -15,6 +15,7 @@ import dev.switchboard.config.Settings;
 import dev.switchboard.domain.E164Number;
 import dev.switchboard.domain.NumberType;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderSettings;
@@ -244,10 +245,16 @@ public final class TwilioTelephony implements Telephony {
   private <T> T attempt(String operation, Function<TwilioRestClient, T> work, String token) {
     TwilioRestClient rest = client(token);
     http.forgetLastExchange();
+    long started = System.nanoTime();
+    boolean providerFailed = false;
     try {
       return work.apply(rest);
     } catch (TwilioException e) {
-      throw failure(operation, e);
+      ProviderException failure = failure(operation, e);
+      providerFailed = failure instanceof ProviderUnavailable;
+      throw failure;
+    } finally {
+      Metrics.providerCall(PROVIDER, operation, started, providerFailed);
     }
   }
 

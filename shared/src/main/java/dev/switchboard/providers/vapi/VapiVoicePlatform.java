@@ -8,6 +8,7 @@ import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.log.Log;
+import dev.switchboard.log.Metrics;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderSettings;
 import dev.switchboard.providers.ProviderUnavailable;
@@ -266,6 +267,18 @@ public final class VapiVoicePlatform implements VoicePlatform {
    * that sends headers and then stalls would otherwise hold the Lambda until it is killed.
    */
   private Answer exchange(String operation, HttpRequest request) {
+    long started = System.nanoTime();
+    boolean providerFailed = true;
+    try {
+      Answer answer = exchangeInTime(operation, request);
+      providerFailed = answer.status() == 429 || answer.status() >= 500;
+      return answer;
+    } finally {
+      Metrics.providerCall(PROVIDER, operation, started, providerFailed);
+    }
+  }
+
+  private Answer exchangeInTime(String operation, HttpRequest request) {
     CompletableFuture<HttpResponse<String>> call =
         http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     try {

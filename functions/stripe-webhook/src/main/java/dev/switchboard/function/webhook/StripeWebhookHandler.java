@@ -44,7 +44,7 @@ public final class StripeWebhookHandler
     this.signature = new WebhookSignature(platform.settings(), clock);
     // the endpoint is registered with the SDK's API version; events in another are refused
     this.applyEvent = new ApplyStripeEvent(platform.database(), Stripe.API_VERSION,
-        StackIdentity.from(platform.settings()));
+        StackIdentity.from(platform.settings()), clock);
     this.snapStart = new SnapStartHooks(platform, this::prime, List.of()).register();
   }
 
