@@ -107,6 +107,9 @@ final class ApiServer implements AutoCloseable {
     server.createContext("/", api::serve);
     server.start();
     api.payer = api.checkoutPayer().orElse(null);
+    if (api.payer != null) { // the sessions' checkoutUrl: this server's Checkout page, as Stripe's test mode has its own
+      api.payer.stripe().checkoutPagesAt(api.pageBaseUrl() + CheckoutPage.PREFIX);
+    }
     return api;
   }
 
@@ -131,6 +134,12 @@ final class ApiServer implements AutoCloseable {
   String baseUrl() {
     String host = server.getAddress().getHostString();
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
+  }
+
+  /** The base URL a browser on this machine opens: a wildcard listen address is reached on 127.0.0.1. */
+  String pageBaseUrl() {
+    return server.getAddress().getAddress().isAnyLocalAddress()
+        ? "http://127.0.0.1:" + server.getAddress().getPort() : baseUrl();
   }
 
   /** Only this machine can reach it (the unverified JWTs make anything else unsafe). */
@@ -248,8 +257,20 @@ final class ApiServer implements AutoCloseable {
   private static final java.util.regex.Pattern PAY =
       java.util.regex.Pattern.compile("/_local/checkout-sessions/([A-Za-z0-9_]+)/pay");
 
-  /** {@code POST /_local/checkout-sessions/{id}/pay}: the customer pays, Stripe calls the webhook. */
+  /** Where the API's OpenAPI document is served (docs/openapi.yaml of the project). */
+  static final String OPENAPI_PATH = LOCAL_PREFIX + "openapi.yaml";
+
+  /**
+   * {@code GET /_local/openapi.yaml}; the sandbox's Checkout pages ({@link CheckoutPage});
+   * {@code POST /_local/checkout-sessions/{id}/pay}: the customer pays, Stripe calls the webhook.
+   */
   private int local(HttpExchange exchange, String method, String path) throws IOException {
+    if (path.equals(OPENAPI_PATH) && method.equals("GET")) {
+      return openApiDocument(exchange);
+    }
+    if (path.startsWith(CheckoutPage.PREFIX)) {
+      return CheckoutPage.serve(exchange, method, path, payer, run);
+    }
     java.util.regex.Matcher m = PAY.matcher(path);
     Map<String, String> json = Map.of("content-type", "application/json");
     if (!m.matches() || !method.equals("POST")) {
@@ -263,6 +284,8 @@ final class ApiServer implements AutoCloseable {
       delivery = payer.pay(m.group(1));
     } catch (IllegalArgumentException e) {
       return send(exchange, 404, json, JSON.createObjectNode().put("message", e.getMessage()).toString());
+    } catch (IllegalStateException e) { // paid already, or expired: Stripe takes no second payment
+      return send(exchange, 409, json, JSON.createObjectNode().put("message", e.getMessage()).toString());
     }
     var answer = JSON.createObjectNode();
     answer.put("sessionId", m.group(1));
@@ -274,6 +297,17 @@ final class ApiServer implements AutoCloseable {
       answer.put("webhookAnswer", delivery.answer());
     }
     return send(exchange, delivery.status() == 200 ? 200 : 502, json, answer.toString());
+  }
+
+  /** The project's docs/openapi.yaml, read on each request so an edit shows at once. */
+  private int openApiDocument(HttpExchange exchange) throws IOException {
+    java.nio.file.Path file = run.projectDirectory().resolve("docs/openapi.yaml");
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return send(exchange, 404, Map.of("content-type", "application/json"),
+          "{\"message\":\"no docs/openapi.yaml in " + run.projectDirectory() + "\"}");
+    }
+    return send(exchange, 200, Map.of("content-type", "application/yaml; charset=utf-8",
+        "access-control-allow-origin", "*"), java.nio.file.Files.readString(file));
   }
 
   private record Match(HttpRoute route, Map<String, String> pathParameters) {}
@@ -345,7 +379,7 @@ final class ApiServer implements AutoCloseable {
     return status;
   }
 
-  private static int send(HttpExchange exchange, int status, Map<String, String> headers, String body)
+  static int send(HttpExchange exchange, int status, Map<String, String> headers, String body)
       throws IOException {
     headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

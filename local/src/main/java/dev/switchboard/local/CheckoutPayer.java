@@ -33,10 +33,18 @@ final class CheckoutPayer {
     this.webhookUrl = webhookUrl;
   }
 
+  /** The fake Stripe whose sessions this pays. */
+  FakeStripe stripe() {
+    return stripe;
+  }
+
   /** The delivery as it went: the signed event and the webhook's answer. */
   record Delivery(String event, String signature, int status, String answer) {}
 
-  /** Pays the session; unknown session ids are an {@link IllegalArgumentException}. */
+  /**
+   * Pays the session; unknown session ids are an {@link IllegalArgumentException}, a session
+   * paid already or expired an {@link IllegalStateException} (nothing is sent).
+   */
   Delivery pay(String sessionId) {
     Map<String, Object> paid = stripe.completeSession(sessionId);
     ObjectNode event = JSON.createObjectNode();

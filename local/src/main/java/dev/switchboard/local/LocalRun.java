@@ -1,6 +1,7 @@
 package dev.switchboard.local;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +35,11 @@ final class LocalRun implements AutoCloseable {
   private final String devKey;
   private final boolean authorizerSandboxed;
   private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
+  private final Path projectDirectory;
 
   private LocalRun(TemplateModel template, LocalServices services, Intrinsics intrinsics, String devKey,
-      boolean authorizerSandboxed) {
+      boolean authorizerSandboxed, Path projectDirectory) {
+    this.projectDirectory = projectDirectory;
     this.template = template;
     this.services = services;
     this.intrinsics = intrinsics;
@@ -92,7 +95,8 @@ final class LocalRun implements AutoCloseable {
             + "; ./run token prints one"
         : "REAL      the lambda mode's authorizer verifies the issuer's tokens (JwtIssuer "
             + options.parameterOverrides().getOrDefault("JwtIssuer", process.getOrDefault("AUTHORIZER_ISSUER", "given")) + ")");
-    LocalRun run = new LocalRun(template, services, intrinsics, devKey, authorizerSandboxed);
+    LocalRun run = new LocalRun(template, services, intrinsics, devKey, authorizerSandboxed,
+        options.projectDirectory());
 
     Map<String, String> unset = new TreeMap<>();
     for (FunctionSpec function : template.functions().values()) {
@@ -125,6 +129,11 @@ final class LocalRun implements AutoCloseable {
 
   TemplateModel template() {
     return template;
+  }
+
+  /** The repository the run reads its template and docs from. */
+  Path projectDirectory() {
+    return projectDirectory;
   }
 
   LocalServices services() {

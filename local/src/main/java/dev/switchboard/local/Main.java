@@ -192,6 +192,7 @@ public final class Main {
 
   private static void printReady(LocalRun run, ApiServer api, PrintStream out) {
     out.println();
+    out.println("The API's OpenAPI document: " + api.baseUrl() + ApiServer.OPENAPI_PATH);
     out.println("Routes on " + api.baseUrl() + ":");
     List<HttpRoute> byPath = new ArrayList<>(api.routes());
     byPath.sort(java.util.Comparator.comparing(HttpRoute::path).thenComparing(HttpRoute::method));
@@ -213,8 +214,9 @@ public final class Main {
     });
     if (api.payer().isPresent()) {
       out.println();
-      out.println("Sandbox Stripe: POST " + api.baseUrl() + ApiServer.LOCAL_PREFIX
-          + "checkout-sessions/<sessionId>/pay pays a top-up (the signed webhook follows).");
+      out.println("Sandbox Stripe: a top-up's checkoutUrl is a page here (" + api.pageBaseUrl() + CheckoutPage.PREFIX
+          + "<sessionId>) with Pay and Cancel; POST " + api.baseUrl() + ApiServer.LOCAL_PREFIX
+          + "checkout-sessions/<sessionId>/pay pays without a browser (the signed webhook follows).");
     }
     if (!api.isLoopback()) {
       out.println();

@@ -286,5 +286,38 @@ class StartApiTest {
     assertEquals(200, json(paid).path("webhookStatus").asInt());
     assertEquals(before + 2_500, db.balance(DemoOrganization.ORG_ID));
     assertEquals(404, call("POST", "/_local/checkout-sessions/cs_test_unknown/pay", "").statusCode());
+    // Stripe takes no second payment for a session: paying again sends nothing
+    HttpResponse<String> again = call("POST", "/_local/checkout-sessions/" + sessionId + "/pay", "");
+    assertEquals(409, again.statusCode(), again.body());
+    assertEquals(before + 2_500, db.balance(DemoOrganization.ORG_ID), "credited once");
+  }
+
+  /** docs/openapi.yaml is served for client generators; API Gateway's own 401 is as it documents. */
+  @Test
+  void theOpenApiDocument_isServed_andTheGatewaysOwn401MatchesIt() throws Exception {
+    HttpResponse<String> served = HTTP.send(HttpRequest.newBuilder(URI.create(api.baseUrl() + "/_local/openapi.yaml"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, served.statusCode());
+    assertEquals(java.nio.file.Files.readString(LocalTestSupport.PROJECT.resolve("docs/openapi.yaml")), served.body());
+    assertTrue(served.headers().firstValue("content-type").orElseThrow().startsWith("application/yaml"));
+
+    OpenApiContract contract = OpenApiContract.load(LocalTestSupport.PROJECT.resolve("docs/openapi.yaml"));
+    for (HttpRoute route : api.routes()) {
+      if (!route.authorized()) {
+        continue;
+      }
+      HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(
+          URI.create(api.baseUrl() + route.path().replace("{id}", java.util.UUID.randomUUID().toString())))
+          .method(route.method(), HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      Map<String, String> headers = new java.util.HashMap<>();
+      refused.headers().map().forEach((k, v) -> {
+        if (!List.of("date", "content-length", "transfer-encoding", "connection").contains(k)) {
+          headers.put(k, String.join(",", v));
+        }
+      });
+      assertEquals(List.of(), contract.problems(route.method(), route.path(), refused.statusCode(), headers,
+          refused.body()), route.routeKey());
+    }
+    assertTrue(contract.observedOutcomes().contains("GET /wallet 401 gateway"), contract.observedOutcomes().toString());
   }
 }

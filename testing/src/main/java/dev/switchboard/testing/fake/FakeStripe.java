@@ -63,6 +63,8 @@ public final class FakeStripe extends FakeHttpServer {
   private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
   private volatile String apiKey;
+  /** Where a session's {@code url} points: Stripe's hosted page, or a local runner's own. */
+  private volatile String checkoutPages = "https://checkout.stripe.com/c/pay/";
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Map<String, Object>> sessions = new LinkedHashMap<>();
   private final Map<String, Map<String, Object>> sessionForms = new LinkedHashMap<>();
@@ -166,13 +168,16 @@ public final class FakeStripe extends FakeHttpServer {
   /**
    * Pays a session as the customer would: status complete, payment_status paid, and a
    * PaymentIntent id. Returns the session object (what a checkout.session.completed event carries).
+   * Only an open session can be paid, once: a paid or expired one is an {@link IllegalStateException}.
    */
   public Map<String, Object> completeSession(String sessionId) {
     Map<String, Object> paid;
     synchronized (this) {
-      Map<String, Object> session = sessions.get(sessionId);
-      if (session == null) {
-        throw new IllegalArgumentException("no checkout session " + sessionId);
+      Map<String, Object> session = session(sessionId).map(s -> sessions.get(sessionId))
+          .orElseThrow(() -> new IllegalArgumentException("no checkout session " + sessionId));
+      if (!"open".equals(session.get("status"))) {
+        throw new IllegalStateException("checkout session " + sessionId + " is "
+            + ("complete".equals(session.get("status")) ? "paid already" : session.get("status")));
       }
       session.put("status", "complete");
       session.put("payment_status", "paid");
@@ -191,6 +196,44 @@ public final class FakeStripe extends FakeHttpServer {
     // as after a request, so a listener reading the state never waits on one holding it
     changed();
     return paid;
+  }
+
+  /** Sessions created from now on get {@code url = base + id}: a page that stands in for Stripe's. */
+  public void checkoutPagesAt(String base) {
+    checkoutPages = base;
+  }
+
+  /** The session as Stripe would answer it now (an open one past {@code expires_at} is expired). */
+  public synchronized Optional<Map<String, Object>> session(String sessionId) {
+    Map<String, Object> session = sessions.get(sessionId);
+    if (session == null) {
+      return Optional.empty();
+    }
+    if ("open".equals(session.get("status")) && session.get("expires_at") instanceof Number at
+        && at.longValue() <= Instant.now().getEpochSecond()) {
+      expire(session);
+    }
+    return Optional.of(Collections.unmodifiableMap(new LinkedHashMap<>(session)));
+  }
+
+  /** Expires an open session, as {@code POST /v1/checkout/sessions/{id}/expire} does: it can no longer be paid. */
+  public void expireSession(String sessionId) {
+    synchronized (this) {
+      Map<String, Object> session = sessions.get(sessionId);
+      if (session == null) {
+        throw new IllegalArgumentException("no checkout session " + sessionId);
+      }
+      if (!"open".equals(session.get("status"))) {
+        throw new IllegalStateException("checkout session " + sessionId + " is " + session.get("status"));
+      }
+      expire(session);
+    }
+    changed();
+  }
+
+  private static void expire(Map<String, Object> session) {
+    session.put("status", "expired");
+    session.put("url", null);
   }
 
   // ------------------------------------------------------------------ state kept between runs
@@ -336,7 +379,7 @@ public final class FakeStripe extends FakeHttpServer {
     session.put("status", "open");
     session.put("success_url", form.get("success_url"));
     session.put("ui_mode", "hosted_page");
-    session.put("url", "https://checkout.stripe.com/c/pay/" + id);
+    session.put("url", checkoutPages + id);
     sessionDefaults().forEach(session::put);
     sessions.put(id, session);
     sessionForms.put(id, form);
