@@ -1,5 +1,6 @@
 package dev.switchboard.local;
 
+import dev.switchboard.testing.Events;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -13,7 +14,7 @@ import java.util.UUID;
  * Seeding is idempotent: a second run changes nothing.
  */
 final class DemoOrganization {
-  static final UUID ORG_ID = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final UUID ORG_ID = Events.ORG;
   static final UUID INBOUND_AGENT = UUID.fromString("11111111-1111-4111-8111-000000000001");
   static final UUID OUTBOUND_AGENT = UUID.fromString("11111111-1111-4111-8111-000000000002");
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.testing.Await;
 import dev.switchboard.testing.EmbeddedDatabase;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -77,11 +79,8 @@ class ApiEventTest {
       assertFalse(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("finished after"));
       Files.createFile(release);
       // then it runs on to its end (bounded only against a hang)
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
-      while (!log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("finished after")
-          && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until("the function finished", Duration.ofMinutes(2),
+          () -> log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("finished after"));
       assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8)
           .contains("HttpEchoFunction finished after"), log.toString(java.nio.charset.StandardCharsets.UTF_8));
       assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8).contains("RESULT"), "it ran to its end");

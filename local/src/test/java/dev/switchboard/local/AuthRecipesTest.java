@@ -12,9 +12,8 @@ import dev.switchboard.function.authorizer.AuthorizerHandler;
 import dev.switchboard.function.listnumbers.ListNumbersHandler;
 import dev.switchboard.function.release.ReleaseNumberHandler;
 import dev.switchboard.numbers.SagaHooks;
-import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.LambdaContext;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.auth.ProviderTokens;
 import dev.switchboard.testing.fake.FakeIssuer;
 import java.io.ByteArrayInputStream;
@@ -34,6 +33,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AuthRecipesTest {
   private static final Instant NOW = Instant.now();
-  private static ProviderWorld world;
+  @RegisterExtension static final TestWorld WORLD = TestWorld.providers();
   private static FakeIssuer issuer;
   private static UUID ownOrg;
   private static UUID otherOrg;
@@ -60,11 +60,10 @@ class AuthRecipesTest {
 
   @BeforeAll
   static void world() {
-    world = new ProviderWorld(EmbeddedDatabase.shared().freshDatabase());
-    ownOrg = world.db.organization("Own Clinic");
-    otherOrg = world.db.organization("Other Clinic");
+    ownOrg = WORLD.db().organization("Own Clinic");
+    otherOrg = WORLD.db().organization("Other Clinic");
     otherOrgsNumber = UUID.randomUUID();
-    world.db.update("""
+    WORLD.db().update("""
         INSERT INTO managed_phone_numbers (id, org_id, country_code, number_type, routing_direction, price_pence)
         VALUES (?, ?, 'US', 'local', 'inbound', 0)""", otherOrgsNumber, otherOrg);
     issuer = new FakeIssuer("/.well-known/jwks.json");
@@ -78,7 +77,6 @@ class AuthRecipesTest {
   @AfterAll
   static void stop() {
     issuer.close();
-    world.close();
   }
 
   /** One recipe of docs/auth.md: its mode, its settings, and how its provider shapes a token. */
@@ -147,7 +145,7 @@ class AuthRecipesTest {
     final AtomicInteger functionRuns = new AtomicInteger();
 
     Stack(Recipe recipe) {
-      Map<String, String> env = new HashMap<>(world.settings());
+      Map<String, String> env = new HashMap<>(WORLD.settings());
       env.put("ORG_ID_CLAIM", recipe.orgClaim());
       list = new ListNumbersHandler(dev.switchboard.wiring.Platform.from(Settings.of(env)));
       release = new ReleaseNumberHandler(Settings.of(env), SagaHooks.NONE);

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.Events;
+import dev.switchboard.testing.TestData;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ class FunctionEventsTest {
         new Case("ListNumbersFunction", "list-numbers-lambda-authorizer.json", false, 200, "\"numbers\":[]"),
         // the lambda mode's authorizer: the sample's old token is signed again with the local key
         new Case("AuthorizerFunction", "authorizer-request.json", false, -1,
-            "\"isAuthorized\":true,\"context\":{\"orgId\":\"11111111-1111-4111-8111-111111111111\""),
+            "\"isAuthorized\":true,\"context\":{\"orgId\":\"" + Events.ORG + "\""),
         new Case("ProvisionNumberFunction", "search-available-numbers.json", false, 200, "+1415"),
         new Case("WalletFunction", "wallet-get.json", false, 200, "\"balancePence\":0"),
         // the return URLs come from the env-vars example, as docs/local.md shows
@@ -205,10 +207,8 @@ class FunctionEventsTest {
     try (FakeSecretsManager secretsManager = new FakeSecretsManager()) {
       String url = EmbeddedDatabase.shared().freshDatabase();
       // the sample's org, in that database only: a 200 shows the function used it
-      try (var c = java.sql.DriverManager.getConnection(url); var s = c.createStatement()) {
-        s.execute("INSERT INTO organizations (id, name) VALUES ('11111111-1111-4111-8111-111111111111', 'Secret db org')");
-      } catch (java.sql.SQLException e) {
-        throw new IllegalStateException(e);
+      try (TestData db = new TestData(url)) {
+        db.org().id(Events.ORG).named("Secret db org").create();
       }
       String arn = secretsManager.put("database-url", url);
       Map<String, String> env = Map.of(

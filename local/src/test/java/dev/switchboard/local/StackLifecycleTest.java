@@ -17,6 +17,7 @@ import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.function.webhookendpoint.StripeWebhookEndpointHandler;
 import dev.switchboard.stripe.WebhookSecrets;
 import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.TestClock;
 import dev.switchboard.testing.TestData;
@@ -61,7 +62,7 @@ import org.junit.jupiter.api.Test;
  */
 class StackLifecycleTest {
   private static final Path TEMPLATE = Path.of("template.yaml");
-  private static final UUID ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  private static final UUID ORG = Events.ORG;
   private static final String STACK_ID =
       "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-lifecycle/9c0ffee0-cf00-11f0-8000-0a1b2c3d4e5f";
   private static final String OTHER_STACK_ID =
@@ -199,7 +200,7 @@ class StackLifecycleTest {
     // the operator's secrets, made before the first deploy (docs/deploy.md)
     String role = "lifecycle_" + UUID.randomUUID().toString().substring(0, 8);
     db.update("CREATE ROLE " + role + " LOGIN SUPERUSER");
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Lifecycle org')", ORG);
+    db.org().id(ORG).named("Lifecycle org").create();
     parameters.put("role", role);
     Map<String, String> given = new LinkedHashMap<>();
     given.put("DatabaseUrlSecretArn", secretsManager.put("switchboard/database-url",

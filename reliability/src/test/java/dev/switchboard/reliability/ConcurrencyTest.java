@@ -3,11 +3,12 @@ package dev.switchboard.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.stripe.StripeEvents;
@@ -21,8 +22,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests that arrive together, as Lambda runs them: one handler instance per container, many
@@ -32,17 +34,19 @@ import org.junit.jupiter.api.Test;
 class ConcurrencyTest {
   private static final int THREADS = 8;
 
-  final Rig rig = rig();
-  private final UUID org = rig.eventOrg();
+  @RegisterExtension final TestWorld world = world();
+  Rig rig;
+  private UUID org;
 
   /** Direct to PostgreSQL; {@link ConcurrencyThroughPgBouncerTest} runs the same through a pooler. */
-  Rig rig() {
-    return new Rig();
+  TestWorld world() {
+    return TestWorld.providers().asApplicationRole();
   }
 
-  @AfterEach
-  void tearDown() {
-    rig.close();
+  @BeforeEach
+  void setUp() {
+    rig = new Rig(world);
+    org = rig.eventOrg();
   }
 
   /** Runs each request on its own thread (own handler: own container), all released at once. */

@@ -3,6 +3,7 @@ package dev.switchboard.reliability;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.switchboard.testing.PgBouncer;
+import dev.switchboard.testing.TestWorld;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -19,7 +20,7 @@ class ConcurrencyThroughPgBouncerTest extends ConcurrencyTest {
   }
 
   @Override
-  Rig rig() {
-    return new Rig(true);
+  TestWorld world() {
+    return super.world().throughPgBouncer();
   }
 }

@@ -8,7 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.json.Json;
 import dev.switchboard.numbers.SagaHooks;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A connection storm: a database that admits few connections and several times that many
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * SQLSTATE 53300, which is all the functions see.
  */
 class ConnectionStormTest {
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
   /** Connections the database admits (the arrangements' connection takes one of them). */
   private static final int MAX_CONNECTIONS = 7;
   /** Containers per route; four routes. */
@@ -64,7 +66,7 @@ class ConnectionStormTest {
   @Test
   void aStormOfContainers_isAnswered503NeverA500_leavesNoSagaHalfDone_andEveryEventIsCreditedOnce()
       throws Exception {
-    try (Rig rig = new Rig(new ProviderWorld(), false)) {
+    try (Rig rig = new Rig(world)) {
       // the functions connect as the application role, which the limit applies to (not to superusers)
       rig.world.db.update("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I CONNECTION LIMIT " + MAX_CONNECTIONS
           + "', current_database()); END $$");

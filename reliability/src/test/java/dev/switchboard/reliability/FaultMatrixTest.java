@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
-import dev.switchboard.testing.ProviderWorld;
-import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
-import dev.switchboard.testing.fake.FakeHttpServer;
 import dev.switchboard.stripe.WebhookSecrets;
+import dev.switchboard.testing.Await;
+import dev.switchboard.testing.TestWorld;
+import dev.switchboard.testing.fake.FakeHttpServer;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.FakeStripeEndpoint;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultMatrixTest {
-  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2);
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(TestWorld.READ_TIMEOUT_MILLIS * 2);
   /** Enough to outlast any retry a client makes by itself; healed before the caller retries. */
   private static final int FAULTY_CALLS = 3;
 
@@ -605,29 +606,10 @@ class FaultMatrixTest {
         case DB_DOWN -> assertTrue(rig.databaseProxy().wentDown(), "the database never went down");
         case DIES -> assertTrue(hookCrashed.get() || (dying != null && dying.fired()), "the function never died");
         // the provider finishes PAST_TIMEOUT after the call arrived: it lands before anyone retries
-        case LATE_SUCCESS -> assertTrue(eventually(() -> step.server().apply(rig).successCount(step.route()) > 0),
-            "the late call never landed");
-        default -> assertTrue(eventually(() -> step.server().apply(rig).count(step.route()) > 0),
-            "the faulty call was never made");
+        case LATE_SUCCESS -> Await.until("the late call landed", () -> step.server().apply(rig).successCount(step.route()) > 0);
+        default -> Await.until("the faulty call was made", () -> step.server().apply(rig).count(step.route()) > 0);
       }
     }
-  }
-
-  /** A delayed call is journalled only when the fake wakes up, after the client gave up: waits for that. */
-  private static boolean eventually(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos(); // only against a hang
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
   }
 
   /** What a caller got: a response, or nothing because the function died. */

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import dev.switchboard.testing.stripe.StripeSignatures;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A generated corpus of hostile requests for every HTTP route: wrong types, sizes, unicode,
@@ -44,6 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
   private static final long SEED = Long.getLong("reliability.seed", 20261127L);
   private static final Pattern PROVISION_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
   private static final Pattern TOP_UP_KEY = Pattern.compile("[\\x21-\\x7E]{1,128}");
@@ -69,7 +72,7 @@ class HostileInputTest {
   @BeforeAll
   void arrange() {
     System.out.println("HostileInputTest seed: " + SEED + " (reproduce with -Dreliability.seed=" + SEED + ")");
-    rig = new Rig();
+    rig = new Rig(world);
     org = rig.eventOrg();
     activeNumber = rig.provisioned(org, "inbound");
     rig.world.db.credit(org, 700, "adjustment", "second ledger row");

@@ -4,19 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The suite's end-state checks fail when their guarantee is broken: none of them can pass vacuously. */
 class InvariantsTest {
-  private final Rig rig = new Rig();
-  private final UUID org = rig.eventOrg();
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
+  private Rig rig;
+  private UUID org;
 
-  @AfterEach
-  void tearDown() {
-    rig.close();
+  @BeforeEach
+  void setUp() {
+    rig = new Rig(world);
+    org = rig.eventOrg();
   }
 
   @Test

@@ -11,7 +11,7 @@ import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.LegacyCiphertexts;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import java.io.ByteArrayInputStream;
@@ -23,6 +23,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Secrets at rest: rotating ENCRYPTION_KEY (new writes under the newest key, old
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * written before key ids existed, and a token copied into another org's row.
  */
 class KeyRotationTest {
-  static final String OLD_KEY = ProviderWorld.ENCRYPTION_KEY;
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
+  static final String OLD_KEY = TestWorld.ENCRYPTION_KEY;
   static final String NEW_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
   private Rig rig;
@@ -38,7 +40,7 @@ class KeyRotationTest {
 
   @BeforeEach
   void setUp() {
-    rig = new Rig();
+    rig = new Rig(world);
     org = rig.eventOrg();
   }
 

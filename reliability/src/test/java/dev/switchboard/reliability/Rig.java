@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import com.stripe.Stripe;
 import dev.switchboard.config.Settings;
 import dev.switchboard.function.listnumbers.ListNumbersHandler;
 import dev.switchboard.function.provision.ProvisionNumberHandler;
@@ -16,61 +14,73 @@ import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.ApiEvents;
 import dev.switchboard.testing.CommitDroppingProxy;
-import dev.switchboard.testing.EmbeddedDatabase;
-import dev.switchboard.testing.PgBouncer;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.stripe.StripeEvents;
-import dev.switchboard.testing.stripe.StripeSignatures;
 import dev.switchboard.wiring.Platform;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Everything one scenario of the suite runs against: a fresh database, FakeTwilio, FakeVapi
- * and FakeStripe over HTTP, the settings that point every function at them, and the real
- * handlers built from those settings the way their Lambda constructors build them.
+ * The real functions of one scenario, on a {@link TestWorld} (a fresh database, FakeTwilio,
+ * FakeVapi and FakeStripe over HTTP): the handlers built from the world's settings the way their
+ * Lambda constructors build them, the events they are fed, and the deploy-time custom resources.
+ * A test registers the world ({@code TestWorld.providers().asApplicationRole()}: the functions
+ * log in as the application role, as in AWS) and makes its rig on it.
  */
 final class Rig implements AutoCloseable {
-  /** The org the events/ files carry in their JWT claims. */
-  static final UUID EVENT_ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final UUID EVENT_ORG = Events.ORG;
   static final long OPENING_BALANCE = 5000;
   static final long PRICE = 1000;
-  /** Obviously fake; what the webhook verifies with. */
-  static final String WEBHOOK_SECRET = "whsec_test_reliability_suite_not_a_real_secret";
-  static final Instant NOW = Instant.ofEpochSecond(1_795_775_410L);
+  static final String WEBHOOK_SECRET = Events.WEBHOOK_SECRET;
+  static final Instant NOW = Events.NOW;
 
+  final TestWorld testWorld;
+  /** The world under its former name: {@code rig.world.db}, {@code rig.world.twilio}. */
   final ProviderWorld world;
-  /** The functions reach the database through PgBouncer in transaction mode (arrangements do not). */
-  private final boolean throughPooler;
-  final FakeStripe stripe = new FakeStripe();
-  final StripeEvents stripeEvents = new StripeEvents(Stripe.API_VERSION, NOW);
+  final FakeStripe stripe;
+  final StripeEvents stripeEvents;
+  private final boolean ownsWorld;
   private CustomResources resources;
-  private CommitDroppingProxy databaseProxy;
 
+  /** The functions on {@code world}, which the test's extension starts and closes. */
+  Rig(TestWorld world) {
+    this(world, false);
+  }
+
+  /** On a world of its own, closed with the rig (where no extension can make one: a dynamic test). */
   Rig() {
     this(false);
   }
 
   /** {@code throughPooler}: as behind RDS Proxy, each function transaction on a lent server connection. */
   Rig(boolean throughPooler) {
-    this(new ProviderWorld(), throughPooler);
+    this(throughPooler ? TestWorld.providers().asApplicationRole().throughPgBouncer().start()
+        : TestWorld.providers().asApplicationRole().start(), true);
   }
 
-  /** On {@code world}'s database, which may be on a server of its own. */
+  /** On {@code world}'s database; closed with the rig. */
   Rig(ProviderWorld world, boolean throughPooler) {
-    this.world = world;
-    this.throughPooler = throughPooler;
+    this(throughPooler ? world.world.asApplicationRole().throughPgBouncer() : world.world.asApplicationRole(), true);
+  }
+
+  private Rig(TestWorld world, boolean ownsWorld) {
+    this.testWorld = world;
+    this.world = new ProviderWorld(world);
+    this.stripe = world.stripe();
+    this.stripeEvents = world.stripeEvents();
+    this.ownsWorld = ownsWorld;
   }
 
   /**
@@ -78,10 +88,7 @@ final class Rig implements AutoCloseable {
    * made on first use: the handlers built after this call connect through it.
    */
   CommitDroppingProxy databaseProxy() {
-    if (databaseProxy == null) {
-      databaseProxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port());
-    }
-    return databaseProxy;
+    return testWorld.databaseProxy();
   }
 
   /** Secrets Manager and CloudFormation fakes for the deploy-time custom resources, made on first use. */
@@ -92,26 +99,10 @@ final class Rig implements AutoCloseable {
     return resources;
   }
 
-  /**
-   * The environment every function reads (each takes what it needs). The functions connect
-   * as the application role, as in AWS (least privilege): every scenario of the suite proves that
-   * role can do its flow's work; the arrangements and checks use the owner's connection.
-   */
+  /** The environment every function reads (each takes what it needs). */
   Map<String, String> env() {
-    Map<String, String> env = new HashMap<>(world.settings());
-    String url = EmbeddedDatabase.shared().asApplicationRole(world.db.jdbcUrl());
-    if (databaseProxy != null) {
-      url = databaseProxy.jdbcUrl(url);
-    }
-    env.put("DATABASE_URL", throughPooler ? PgBouncer.shared().route(url) : url);
-    env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
-    env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
-    env.put("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET);
-    env.put("TOP_UP_SUCCESS_URL", "https://app.example.com/wallet?topup=success");
     // the suites send bursts of top-ups from one org; the limit itself is WalletHandlerTest's
-    env.put("TOP_UP_LIMIT_PER_MINUTE", "0");
-    env.put("TOP_UP_CANCEL_URL", "https://app.example.com/wallet?topup=cancelled");
-    return env;
+    return testWorld.settings(Map.of("TOP_UP_LIMIT_PER_MINUTE", "0"));
   }
 
   Settings settings() {
@@ -122,17 +113,12 @@ final class Rig implements AutoCloseable {
 
   /** The events' org, with money in its wallet and an inbound and an outbound agent. */
   UUID eventOrg() {
-    world.db.update("INSERT INTO organizations (id, name) VALUES (?, 'Acme Dental')", EVENT_ORG);
-    world.db.credit(EVENT_ORG, OPENING_BALANCE, "adjustment", "opening balance");
-    world.db.agentWithAssistant(EVENT_ORG, "inbound", "asst_inbound_1");
-    world.db.agent(EVENT_ORG, "outbound");
-    return EVENT_ORG;
+    return world.db.org().id(Events.ORG).named("Acme Dental").balance(OPENING_BALANCE)
+        .agentWithAssistant("inbound", "asst_inbound_1").agent("outbound").create();
   }
 
   UUID otherOrg(String name) {
-    UUID org = world.db.organization(name, OPENING_BALANCE);
-    world.db.agent(org, "outbound");
-    return org;
+    return world.db.org().named(name).balance(OPENING_BALANCE).agent("outbound").create();
   }
 
   // ------------------------------------------------------------------ handlers
@@ -154,7 +140,7 @@ final class Rig implements AutoCloseable {
   }
 
   StripeWebhookHandler webhook() {
-    return new StripeWebhookHandler(Platform.from(settings()), Clock.fixed(NOW, ZoneOffset.UTC));
+    return new StripeWebhookHandler(Platform.from(settings()), testWorld.clock());
   }
 
   /** One scheduled reconcile run, as the schedule invokes it; its summary. */
@@ -174,14 +160,7 @@ final class Rig implements AutoCloseable {
 
   /** An events/ file as API Gateway hands it over, for {@code org} (null: no org claim). */
   static APIGatewayV2HTTPEvent event(String file, UUID org) {
-    APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent(file);
-    Map<String, String> claims = e.getRequestContext().getAuthorizer().getJwt().getClaims();
-    if (org == null) {
-      claims.remove("org_id");
-    } else {
-      claims.put("org_id", org.toString());
-    }
-    return e;
+    return ApiEvents.forOrg(file, org);
   }
 
   static APIGatewayV2HTTPEvent provisionEvent(UUID org, String direction, String idempotencyKey) {
@@ -205,18 +184,11 @@ final class Rig implements AutoCloseable {
 
   /** A Stripe delivery of {@code body}, signed now with the endpoint's secret. */
   static APIGatewayV2HTTPEvent stripeDelivery(String body) {
-    return stripeDelivery(body, StripeSignatures.header(body, WEBHOOK_SECRET, NOW));
+    return ApiEvents.stripeDelivery(body, WEBHOOK_SECRET, NOW);
   }
 
   static APIGatewayV2HTTPEvent stripeDelivery(String body, String signature) {
-    APIGatewayV2HTTPEvent e = EventLoader.loadApiGatewayHttpEvent("events/stripe-webhook-checkout-session-completed.json");
-    e.setBody(body);
-    e.setIsBase64Encoded(false);
-    e.getHeaders().keySet().removeIf(h -> h.equalsIgnoreCase("stripe-signature"));
-    if (signature != null) {
-      e.getHeaders().put("stripe-signature", signature);
-    }
-    return e;
+    return ApiEvents.stripeDelivery(body, signature);
   }
 
   /** Provisions a number through the real handler, fault-free; its id. */
@@ -228,16 +200,11 @@ final class Rig implements AutoCloseable {
 
   @Override
   public void close() {
-    // every handler built here holds pooled connections: end them, or a long suite runs the
-    // shared server out of connection slots
-    world.db.killOtherConnections();
     if (resources != null) {
       resources.close();
     }
-    if (databaseProxy != null) {
-      databaseProxy.close();
+    if (ownsWorld) {
+      testWorld.close();
     }
-    stripe.close();
-    world.close();
   }
 }

@@ -13,7 +13,7 @@ import dev.switchboard.function.provision.ProvisionNumberHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.LambdaContext;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
@@ -34,6 +34,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Runs a representative flow of every function, successes and failures alike, with all of
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
  * and the callers' bearer tokens.
  */
 class SecretsTest {
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
   private static final String DB_PASSWORD = "db-password-for-reliability-7f3a9c";
 
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -58,7 +60,7 @@ class SecretsTest {
     stderr = System.err;
     System.setOut(new PrintStream(new Tee(stdout, captured), true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(new Tee(stderr, captured), true, StandardCharsets.UTF_8));
-    rig = new Rig();
+    rig = new Rig(world);
   }
 
   @AfterEach
@@ -197,13 +199,13 @@ class SecretsTest {
     }
 
     Map<String, String> secrets = new LinkedHashMap<>();
-    secrets.put("Twilio master token", ProviderWorld.MASTER_TOKEN);
+    secrets.put("Twilio master token", TestWorld.MASTER_TOKEN);
     rig.world.twilio.subaccounts().forEach(a -> secrets.put("Twilio subaccount token " + a.sid(), a.authToken()));
-    secrets.put("Vapi key", ProviderWorld.VAPI_KEY);
+    secrets.put("Vapi key", TestWorld.VAPI_KEY);
     secrets.put("Stripe key", FakeStripe.DEFAULT_API_KEY);
     secrets.put("webhook secret", Rig.WEBHOOK_SECRET);
     endpointSecrets.forEach(s -> secrets.put("registered endpoint secret", s));
-    secrets.put("encryption key", ProviderWorld.ENCRYPTION_KEY);
+    secrets.put("encryption key", TestWorld.ENCRYPTION_KEY);
     secrets.put("database password", DB_PASSWORD);
     secrets.put("AWS secret key", CustomResources.AWS_SECRET_ACCESS_KEY);
     secrets.put("caller's bearer token", bearerToken());

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.stripe.StripeEvents;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Org B, authenticated as itself, names org A's ids on every route: A's numbers, A's
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * exist) or its own data, and A's state does not move. An org with no row is 404 everywhere.
  */
 class TenantIsolationTest {
+  @RegisterExtension final TestWorld world = TestWorld.providers().asApplicationRole();
   private Rig rig;
   private UUID orgA;
   private UUID orgB;
@@ -34,7 +37,7 @@ class TenantIsolationTest {
 
   @BeforeEach
   void setUp() {
-    rig = new Rig();
+    rig = new Rig(world);
     orgA = rig.eventOrg();
     orgB = rig.otherOrg("Other Org");
     APIGatewayV2HTTPResponse first = rig.provisioning(SagaHooks.NONE)

@@ -10,6 +10,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.TestClock;
 import dev.switchboard.testing.fake.FakeIssuer;
 import dev.switchboard.testing.fake.Fault;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class TokenVerifierTest {
   private static final String ISSUER = "https://issuer.example.com/";
   private static final String SECRET = "a-shared-secret-of-at-least-thirty-two-bytes";
-  private static final UUID ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  private static final UUID ORG = Events.ORG;
   private static FakeIssuer issuer;
 
   private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));

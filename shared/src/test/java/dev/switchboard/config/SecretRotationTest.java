@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.switchboard.db.DatabaseException;
-import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestClock;
-import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeSecretsManager;
 import dev.switchboard.wiring.Platform;
 import dev.switchboard.wiring.SnapStartHooks;
@@ -17,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -27,11 +27,10 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 class SecretRotationTest {
   private final FakeSecretsManager secretsManager = new FakeSecretsManager();
   private final TestClock clock = new TestClock(Instant.parse("2026-12-02T07:00:00Z"));
-  private final TestData data = new TestData(EmbeddedDatabase.shared().freshDatabase());
+  @RegisterExtension final TestWorld world = TestWorld.database();
 
   @AfterEach
   void tearDown() {
-    data.close();
     secretsManager.close();
   }
 
@@ -75,7 +74,7 @@ class SecretRotationTest {
 
   @Test
   void afterASnapStartRestore_theNextUseReadsEverySecretAgain() {
-    String dbArn = secretsManager.put("database-url", data.jdbcUrl());
+    String dbArn = secretsManager.put("database-url", world.db().jdbcUrl());
     String keyArn = secretsManager.put("stripe-key", "sk_test_frozen_in_the_snapshot");
     Settings settings = settings(Map.of("DATABASE_URL_SECRET_ID", dbArn, "STRIPE_API_KEY_SECRET_ID", keyArn));
     Platform platform = Platform.from(settings);
@@ -91,14 +90,14 @@ class SecretRotationTest {
   @Test
   void aDatabaseLoginRefusedAfterARotation_rereadsTheUrlOnce_andConnects() {
     String role = "rotating_" + UUID.randomUUID().toString().substring(0, 8);
-    data.update("CREATE ROLE " + role + " LOGIN SUPERUSER");
-    String arn = secretsManager.put("database-url", data.jdbcUrl().replace("user=postgres", "user=" + role));
+    world.db().update("CREATE ROLE " + role + " LOGIN SUPERUSER");
+    String arn = secretsManager.put("database-url", world.db().jdbcUrl().replace("user=postgres", "user=" + role));
     Platform platform = Platform.from(settings(Map.of("DATABASE_URL_SECRET_ID", arn)));
     assertEquals(role, platform.database().inTransaction(tx -> query(tx, "SELECT current_user")));
 
     // the rotation: a new login in the secret, the old one disabled; then the idle connection drops
-    secretsManager.put("database-url", data.jdbcUrl());
-    data.update("ALTER ROLE " + role + " NOLOGIN");
+    secretsManager.put("database-url", world.db().jdbcUrl());
+    world.db().update("ALTER ROLE " + role + " NOLOGIN");
     platform.database().closeIdleConnections();
     long before = reads();
 
@@ -109,10 +108,10 @@ class SecretRotationTest {
   @Test
   void aDatabaseLoginRefusedWithAnUnchangedSecret_failsAfterOneRead_withoutALoop() {
     String role = "retired_" + UUID.randomUUID().toString().substring(0, 8);
-    data.update("CREATE ROLE " + role + " LOGIN SUPERUSER");
-    String arn = secretsManager.put("database-url", data.jdbcUrl().replace("user=postgres", "user=" + role));
+    world.db().update("CREATE ROLE " + role + " LOGIN SUPERUSER");
+    String arn = secretsManager.put("database-url", world.db().jdbcUrl().replace("user=postgres", "user=" + role));
     Platform platform = Platform.from(settings(Map.of("DATABASE_URL_SECRET_ID", arn)));
-    data.update("ALTER ROLE " + role + " NOLOGIN");
+    world.db().update("ALTER ROLE " + role + " NOLOGIN");
     long before = reads();
 
     DatabaseException e = assertThrows(DatabaseException.class,

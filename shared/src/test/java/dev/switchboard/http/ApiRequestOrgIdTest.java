@@ -9,6 +9,7 @@ import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
+import dev.switchboard.testing.Events;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * ({@code lambda} mode), through the one method {@link ApiRequest#orgId}.
  */
 class ApiRequestOrgIdTest {
-  private static final String ORG = "11111111-1111-4111-8111-111111111111";
+  private static final String ORG = Events.ORG.toString();
   private static final String VICTIM = "22222222-2222-4222-8222-222222222222";
 
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -3,17 +3,17 @@ package dev.switchboard.schema;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Least privilege: every function but the migration connects as the application role, which reads
@@ -21,20 +21,16 @@ import org.junit.jupiter.api.Test;
  * reliability suite: its Rig connects every handler as it.)
  */
 class ApplicationRoleTest {
+  @RegisterExtension static final TestWorld WORLD = TestWorld.database().asApplicationRole();
   private static TestData owner;
   private static String appUrl;
   private static UUID org;
 
   @BeforeAll
   static void setUp() {
-    owner = new TestData(EmbeddedDatabase.shared().freshDatabase());
-    appUrl = EmbeddedDatabase.shared().asApplicationRole(owner.jdbcUrl());
+    owner = WORLD.db();
+    appUrl = WORLD.functionsJdbcUrl();
     org = owner.organization("Acme", 5000);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    owner.close();
   }
 
   private static void asApp(String sql) throws SQLException {

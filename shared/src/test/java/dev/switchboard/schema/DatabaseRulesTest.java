@@ -6,26 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import java.sql.SQLException;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The rules the database itself enforces, proven by commits it must reject. */
 class DatabaseRulesTest {
+  @RegisterExtension final TestWorld world = TestWorld.database();
   private TestData db;
   private UUID org;
 
   @BeforeEach
   void setUp() {
-    db = new TestData(EmbeddedDatabase.shared().freshDatabase());
+    db = world.db();
     org = db.organization("Acme", 5000);
-  }
-
-  @AfterEach
-  void tearDown() {
-    db.close();
   }
 
   private String activeNumber(UUID id, String direction, String phone, String vapiId) {
@@ -256,12 +253,7 @@ class DatabaseRulesTest {
           a.inTransaction(String.format(insert, 7));
           return null;
         });
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1); // only against a hang
-        while (db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            + " AND wait_event_type = 'Lock'") == 0) {
-          assertTrue(System.nanoTime() < deadline, "A never waited for the lock");
-          Thread.sleep(10);
-        }
+        db.awaitSessionsWaitingForALock(1);
         b.update(String.format(insert, 100));
         b.connection().commit();
         waiting.get(1, java.util.concurrent.TimeUnit.MINUTES);

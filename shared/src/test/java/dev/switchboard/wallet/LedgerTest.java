@@ -8,8 +8,8 @@ import dev.switchboard.db.Database;
 import dev.switchboard.db.DatabaseUrl;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
-import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -17,18 +17,22 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LedgerTest {
-  private final TestData db = new TestData(EmbeddedDatabase.shared().freshDatabase());
-  private final Database database = new Database(DatabaseUrl.parse(db.jdbcUrl()));
+  @RegisterExtension final TestWorld world = TestWorld.database();
   private final Ledger ledger = new Ledger();
-  private final UUID org = db.organization("Acme");
+  private TestData db;
+  private Database database;
+  private UUID org;
 
-  @AfterEach
-  void tearDown() {
-    db.close();
+  @BeforeEach
+  void setUp() {
+    db = world.db();
+    database = new Database(DatabaseUrl.parse(db.jdbcUrl()));
+    org = db.organization("Acme");
   }
 
   private Optional<Ledger.Posted> post(Ledger.Entry entry) {

@@ -24,6 +24,8 @@ import dev.switchboard.config.Settings;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderUnavailable;
+import dev.switchboard.testing.Await;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.FakeStripeEndpoint;
 import dev.switchboard.testing.fake.Fault;
@@ -40,7 +42,7 @@ import org.junit.jupiter.api.Test;
 /** The real stripe-java client, built by {@link StripeClients}, against the fake Stripe. */
 class StripeClientsTest {
   private static final String WEBHOOK_URL = "https://api.example.test/webhooks/stripe";
-  private static final String ORG = "11111111-1111-4111-8111-111111111111";
+  private static final String ORG = Events.ORG.toString();
 
   private FakeStripe stripe;
   private StripeClient client;
@@ -208,10 +210,7 @@ class StripeClientsTest {
     WebhookEndpoint created = createEndpoint(WEBHOOK_URL);
 
     // the first attempt is journaled when it lands, after the client gave up on it
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos(); // only against a hang
-    while (stripe.count(FakeStripe.CREATE_ENDPOINT) < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Await.until("the first attempt landed", () -> stripe.count(FakeStripe.CREATE_ENDPOINT) >= 2);
     assertEquals(1, stripe.endpoints().size());
     assertEquals(stripe.endpoints().get(0).id(), created.getId());
     assertEquals(2, stripe.count(FakeStripe.CREATE_ENDPOINT));

@@ -19,6 +19,7 @@ import dev.switchboard.providers.Telephony.AvailableNumber;
 import dev.switchboard.providers.Telephony.NumberSearch;
 import dev.switchboard.providers.Telephony.OwnedNumber;
 import dev.switchboard.providers.Telephony.Subaccount;
+import dev.switchboard.testing.Await;
 import dev.switchboard.testing.fake.FakeHttpServer.Recorded;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.Fault;
@@ -383,10 +384,7 @@ class TwilioTelephonyTest {
     twilio.failNext(FakeTwilio.BUY, Fault.lateSuccess(Duration.ofMillis(2000)));
 
     assertThrows(ProviderUnavailable.class, () -> telephony.buy(sub.sid(), e164("+14155550100"), Optional.empty()));
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos(); // only against a hang
-    while (twilio.heldNumber("+14155550100").isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.until("the late purchase landed", () -> twilio.heldNumber("+14155550100").isPresent());
 
     OwnedNumber found = telephony.findOwned(sub.sid(), e164("+14155550100")).orElseThrow();
     assertEquals(twilio.heldNumber("+14155550100").orElseThrow().sid(), found.sid());

@@ -13,6 +13,7 @@ import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.ProviderUnavailable;
 import dev.switchboard.providers.VoicePlatform.ImportedNumber;
 import dev.switchboard.providers.VoicePlatform.TwilioImport;
+import dev.switchboard.testing.Await;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.FakeVapiNumber;
 import dev.switchboard.testing.fake.Fault;
@@ -379,7 +380,7 @@ class VapiVoicePlatformTest {
     vapi.failNext(FakeVapi.CREATE, Fault.lateSuccess(Duration.ofMillis(2000)));
 
     assertThrows(ProviderUnavailable.class, () -> platform.importTwilioNumber(anImport(NUMBER)));
-    waitUntil(() -> vapi.number(NUMBER.value()).isPresent());
+    Await.until("Vapi holds the number", () -> vapi.number(NUMBER.value()).isPresent());
 
     ImportedNumber found = platform.findByNumber(NUMBER).orElseThrow();
     assertEquals(vapi.number(NUMBER.value()).orElseThrow().id(), found.id());
@@ -425,13 +426,4 @@ class VapiVoicePlatformTest {
     assertFalse(vapi.number(NUMBER.value()).orElseThrow().toString().contains(SUBACCOUNT_TOKEN));
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos(); // only against a hang
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within a minute");
-      }
-      Thread.sleep(20);
-    }
-  }
 }

@@ -8,32 +8,29 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
-import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.wiring.Platform;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ListNumbersHandlerTest {
   /** The org the events/ files carry in their JWT claims. */
-  static final UUID EVENT_ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final UUID EVENT_ORG = Events.ORG;
 
+  @RegisterExtension final TestWorld world = TestWorld.database();
   private TestData db;
   private ListNumbersHandler handler;
 
   @BeforeEach
   void setUp() {
-    db = new TestData(EmbeddedDatabase.shared().freshDatabase());
-    handler = new ListNumbersHandler(Platform.from(Settings.of(Map.of("DATABASE_URL", db.jdbcUrl()))));
-  }
-
-  @AfterEach
-  void tearDown() {
-    db.close();
+    db = world.db();
+    handler = new ListNumbersHandler(Platform.from(Settings.of(world.settings())));
   }
 
   private static APIGatewayV2HTTPEvent event() {
@@ -49,7 +46,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_readsByocNumbersFromMetadata_evenWhenTheirConfigCannotBeDecrypted() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     db.byocCredential(EVENT_ORG, "inbound", "+14155550111", "vapi-byoc-1");
 
     List<Object> numbers = call(event(), 200).list("numbers");
@@ -61,7 +58,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_showsNothingOfAnotherOrganisation() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     UUID other = db.organization("Other");
     db.byocCredential(other, "inbound", "+14155550112", "vapi-other");
 
@@ -83,7 +80,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_readsANestedOrgClaim_asApiGatewayPassesIt() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     handler = new ListNumbersHandler(Platform.from(Settings.of(Map.of(
         "DATABASE_URL", db.jdbcUrl(), "ORG_ID_CLAIM", "app_metadata.org_id"))));
     for (String form : List.of("{\"org_id\":\"" + EVENT_ORG + "\"}", "map[org_id:" + EVENT_ORG + "]")) {
@@ -103,7 +100,7 @@ class ListNumbersHandlerTest {
   @Test
   void list_refusesAGoMapClaimWithTheOrgKeyTwice_soASiblingValueCannotNameAnotherOrg() {
     UUID attacker = db.organization("Attacker");
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Victim')", EVENT_ORG);
+    db.org().id(EVENT_ORG).named("Victim").create();
     db.byocCredential(EVENT_ORG, "inbound", "+14155550111", "vapi-victim");
     handler = nestedClaimHandler();
     // Go prints the keys sorted: "display_name" before "org_id", so the forged one comes first
@@ -119,7 +116,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_refusesAGoMapOrgValueFollowedByAWordWithoutAKey_aValueThatHeldASpace() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     handler = nestedClaimHandler();
 
     for (String form : List.of("map[org_id:" + EVENT_ORG + " trailing]",
@@ -134,7 +131,7 @@ class ListNumbersHandlerTest {
   @Test
   void list_refusesALiteralDottedClaimBesideItsParent_andReadsItAlone() {
     UUID other = db.organization("Other");
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     handler = nestedClaimHandler();
 
     APIGatewayV2HTTPEvent both = withParentClaim("{\"org_id\":\"" + EVENT_ORG + "\"}");
@@ -151,7 +148,7 @@ class ListNumbersHandlerTest {
   /** The lambda authorizer mode: the org id our authorizer verified, in its context. */
   @Test
   void list_readsTheOrgOurLambdaAuthorizerVerified_fromTheLambdaModeSample() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     db.byocCredential(EVENT_ORG, "inbound", "+14155550111", "vapi-byoc-1");
     handler = nestedClaimHandler(); // the claim's name is the authorizer's business in this mode
 
@@ -176,7 +173,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_stillWorksAfterTheSnapStartHooks_andPrimingWritesNothing() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     long before = db.count("SELECT count(*) FROM organizations");
 
     handler.snapStart().beforeCheckpoint(null);
@@ -188,7 +185,7 @@ class ListNumbersHandlerTest {
 
   @Test
   void list_whenTheDatabaseConnectionWasKilled_reconnects() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
     call(event(), 200);
     db.killOtherConnections();
     call(event(), 200);

@@ -21,10 +21,12 @@ import dev.switchboard.numbers.ReconcileNumbers;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
+import dev.switchboard.testing.Await;
 import dev.switchboard.testing.CommitDroppingProxy;
 import dev.switchboard.testing.EmbeddedDatabase;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.SimulatedCrash;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -39,32 +41,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** POST /phone-numbers and GET /phone-numbers/available, fed the events/ files. */
 class ProvisionNumberHandlerTest {
-  static final UUID ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final UUID ORG = Events.ORG;
   static final long BALANCE = 5000;
 
-  private ProviderWorld world;
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private ProvisionNumberHandler handler;
   private UUID outboundAgent;
 
   @BeforeEach
   void setUp() {
-    world = new ProviderWorld();
-    world.db.update("INSERT INTO organizations (id, name) VALUES (?, 'Acme Dental')", ORG);
-    world.db.credit(ORG, BALANCE, "adjustment", "opening balance");
-    world.db.agentWithAssistant(ORG, "inbound", "asst_inbound_1");
-    outboundAgent = world.db.agent(ORG, "outbound");
+    world.db().org().id(ORG).named("Acme Dental").balance(BALANCE).agentWithAssistant("inbound", "asst_inbound_1").create();
+    outboundAgent = world.db().agent(ORG, "outbound");
     handler = handler(SagaHooks.NONE);
-  }
-
-  @AfterEach
-  void tearDown() {
-    world.close();
   }
 
   private ProvisionNumberHandler handler(SagaHooks hooks) {
@@ -105,7 +99,7 @@ class ProvisionNumberHandlerTest {
   }
 
   private List<Object> dropdown() {
-    Database db = new Database(DatabaseUrl.parse(world.db.jdbcUrl()));
+    Database db = new Database(DatabaseUrl.parse(world.db().jdbcUrl()));
     try {
       return List.copyOf(new ListNumbers(db).list(new OrgId(ORG)));
     } finally {
@@ -115,22 +109,22 @@ class ProvisionNumberHandlerTest {
 
   /** Money and numbers are where they were: nothing charged, nothing held, nothing listed. */
   private void assertNothingChanged() {
-    assertEquals(BALANCE, world.db.balance(ORG));
-    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
-    assertEquals(0, world.twilio.successCount(FakeTwilio.BUY));
-    assertEquals(0, world.vapi.successCount(FakeVapi.CREATE));
-    assertEquals(0, world.db.count("SELECT count(*) FROM org_credentials"));
+    assertEquals(BALANCE, world.db().balance(ORG));
+    assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
+    assertEquals(0, world.twilio().successCount(FakeTwilio.BUY));
+    assertEquals(0, world.vapi().successCount(FakeVapi.CREATE));
+    assertEquals(0, world.db().count("SELECT count(*) FROM org_credentials"));
     world.assertInvariant9();
   }
 
   /** After a failed provisioning: refunded, nothing held at the providers, the record 'failed'. */
   private void assertUndone() {
-    assertEquals(BALANCE, world.db.balance(ORG));
-    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
-    assertEquals(List.of(), world.twilio.heldNumbers(), "numbers still held at Twilio");
-    assertEquals(List.of(), world.vapi.numbers(), "numbers still imported at Vapi");
-    assertEquals(0, world.db.count("SELECT count(*) FROM org_credentials"));
-    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE status <> 'failed'"));
+    assertEquals(BALANCE, world.db().balance(ORG));
+    assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
+    assertEquals(List.of(), world.twilio().heldNumbers(), "numbers still held at Twilio");
+    assertEquals(List.of(), world.vapi().numbers(), "numbers still imported at Vapi");
+    assertEquals(0, world.db().count("SELECT count(*) FROM org_credentials"));
+    assertEquals(0, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE status <> 'failed'"));
     world.assertInvariant9();
   }
 
@@ -150,27 +144,27 @@ class ProvisionNumberHandlerTest {
     assertTrue(phone.startsWith("+1415"), phone);
 
     // Twilio: a subaccount for the org, named after it, holding the number
-    var account = world.db.row("SELECT account_sid, auth_token_encrypted, friendly_name FROM twilio_subaccounts WHERE org_id = ?", ORG);
+    var account = world.db().row("SELECT account_sid, auth_token_encrypted, friendly_name FROM twilio_subaccounts WHERE org_id = ?", ORG);
     assertTrue(account.get("friendly_name").toString().startsWith("Acme Dental"));
-    assertEquals(List.of(phone), world.twilio.numbersHeldBy(account.get("account_sid").toString()).stream()
+    assertEquals(List.of(phone), world.twilio().numbersHeldBy(account.get("account_sid").toString()).stream()
         .map(FakeTwilio.HeldNumber::phoneNumber).toList());
     // the token is stored encrypted, and Vapi received the real one
-    String token = world.twilio.account(account.get("account_sid").toString()).orElseThrow().authToken();
+    String token = world.twilio().account(account.get("account_sid").toString()).orElseThrow().authToken();
     assertFalse(account.get("auth_token_encrypted").toString().contains(token));
-    assertEquals(token, world.vapi.twilioAuthTokenSentFor(phone).orElseThrow());
+    assertEquals(token, world.vapi().twilioAuthTokenSentFor(phone).orElseThrow());
     // Vapi: imported, answered by the inbound agent's assistant
-    var imported = world.vapi.number(phone).orElseThrow();
+    var imported = world.vapi().number(phone).orElseThrow();
     assertEquals(body.string("vapiPhoneId"), imported.id());
     assertEquals("asst_inbound_1", imported.assistantId());
 
     // the record, the dropdown, the mapping, the agents and the money
-    assertEquals(1, world.db.count("SELECT count(*) FROM phone_number_mapping WHERE phone_number = ?", phone));
+    assertEquals(1, world.db().count("SELECT count(*) FROM phone_number_mapping WHERE phone_number = ?", phone));
     assertEquals(body.string("vapiPhoneId"),
-        world.db.row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
+        world.db().row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
     assertEquals(1, dropdown().size());
-    assertEquals(BALANCE - 1000, world.db.balance(ORG));
-    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
-    assertEquals("managed", world.db.row("SELECT telephony_mode FROM organizations WHERE id = ?", ORG).get("telephony_mode"));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG));
+    assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
+    assertEquals("managed", world.db().row("SELECT telephony_mode FROM organizations WHERE id = ?", ORG).get("telephony_mode"));
     world.assertInvariant9();
   }
 
@@ -182,9 +176,9 @@ class ProvisionNumberHandlerTest {
     assertEquals(201, outbound.getStatusCode(), outbound.getBody());
     assertEquals(2, dropdown().size());
     assertEquals(json(outbound).string("vapiPhoneId"),
-        world.db.row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
-    assertEquals(1, world.db.count("SELECT count(*) FROM twilio_subaccounts"));
-    assertEquals(BALANCE - 2000, world.db.balance(ORG));
+        world.db().row("SELECT vapi_phone_number_id FROM agents WHERE id = ?", outboundAgent).get("vapi_phone_number_id"));
+    assertEquals(1, world.db().count("SELECT count(*) FROM twilio_subaccounts"));
+    assertEquals(BALANCE - 2000, world.db().balance(ORG));
     world.assertInvariant9();
   }
 
@@ -203,7 +197,7 @@ class ProvisionNumberHandlerTest {
     // the second GB number reuses the stored address, even without one in the body
     APIGatewayV2HTTPResponse second = post("{\"country\":\"GB\",\"direction\":\"outbound\"}");
     assertEquals(201, second.getStatusCode(), second.getBody());
-    assertEquals(1, world.twilio.successCount(FakeTwilio.CREATE_ADDRESS));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.CREATE_ADDRESS));
   }
 
   @Test
@@ -217,31 +211,31 @@ class ProvisionNumberHandlerTest {
 
   @Test
   void provision_withoutFunds_is402_withRequiredAndBalance_andNothingIsBought() {
-    UUID poor = world.db.organization("Poor Co", 999);
+    UUID poor = world.db().organization("Poor Co", 999);
     APIGatewayV2HTTPEvent e = provisionEvent(body("inbound"), null);
     e.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", poor.toString());
 
     JsonObject error = error(handler.handleRequest(e, null), 402, "insufficient_funds");
     assertEquals(1000, error.longValue("requiredPence"));
     assertEquals(999, error.longValue("balancePence"));
-    assertEquals(999, world.db.balance(poor));
-    assertEquals(0, world.twilio.count(FakeTwilio.BUY));
+    assertEquals(999, world.db().balance(poor));
+    assertEquals(0, world.twilio().count(FakeTwilio.BUY));
   }
 
   @Test
   void provision_secondNumberInOneDirection_is409() {
     assertEquals(201, post(body("inbound")).getStatusCode());
     error(post(body("inbound")), 409, "number_exists");
-    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
-    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG));
   }
 
   @Test
   void provision_managedInboundBesideAnActiveByocInbound_is409() {
-    world.db.byocCredential(ORG, "inbound", "+14155550111", "vapi-byoc-1");
+    world.db().byocCredential(ORG, "inbound", "+14155550111", "vapi-byoc-1");
     error(post(body("inbound")), 409, "number_exists");
-    assertEquals(0, world.twilio.count(FakeTwilio.BUY));
-    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(0, world.twilio().count(FakeTwilio.BUY));
+    assertEquals(BALANCE, world.db().balance(ORG));
   }
 
   @Test
@@ -266,7 +260,7 @@ class ProvisionNumberHandlerTest {
     }
     error(post("{\"country\":\"" + "x".repeat(70_000) + "\"}"), 413, "payload_too_large");
     assertNothingChanged();
-    assertEquals(0, world.twilio.journal().size());
+    assertEquals(0, world.twilio().journal().size());
   }
 
   @Test
@@ -292,29 +286,29 @@ class ProvisionNumberHandlerTest {
 
   @Test
   void provision_whenSubaccountCreationFails_refundsAndHoldsNothing() {
-    world.twilio.failAlways(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
+    world.twilio().failAlways(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
     assertProviderFailure(post(body("inbound")), "subaccount");
   }
 
   @Test
   void provision_whenSubaccountCreationFails_afterAnEarlierOneLanded_adoptsItInsteadOfMakingASecond() {
     // an earlier creation timed out at our end but happened at Twilio: same friendly name
-    FakeTwilio.Account earlier = world.twilio.plantSubaccount("Acme Dental (11111111)");
-    world.twilio.failNext(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
+    FakeTwilio.Account earlier = world.twilio().plantSubaccount("Acme Dental (11111111)");
+    world.twilio().failNext(FakeTwilio.CREATE_ACCOUNT, Fault.status(500));
 
     APIGatewayV2HTTPResponse r = post(body("inbound"));
 
     assertEquals(201, r.getStatusCode(), r.getBody());
-    assertEquals(earlier.sid(), world.db.row("SELECT account_sid FROM twilio_subaccounts WHERE org_id = ?", ORG)
+    assertEquals(earlier.sid(), world.db().row("SELECT account_sid FROM twilio_subaccounts WHERE org_id = ?", ORG)
         .get("account_sid"));
-    assertEquals(1, world.twilio.subaccounts().size(), "no second subaccount");
-    assertEquals(List.of(json(r).string("phoneNumber")), world.twilio.numbersHeldBy(earlier.sid()).stream()
+    assertEquals(1, world.twilio().subaccounts().size(), "no second subaccount");
+    assertEquals(List.of(json(r).string("phoneNumber")), world.twilio().numbersHeldBy(earlier.sid()).stream()
         .map(FakeTwilio.HeldNumber::phoneNumber).toList());
   }
 
   @Test
   void provision_whenSearchFindsNothing_is409NoNumbersAvailable_refunded() {
-    world.twilio.clearInventory();
+    world.twilio().clearInventory();
     JsonObject error = error(post(body("inbound")), 409, "no_numbers_available");
     assertEquals("search", error.string("failedStep"));
     assertUndone();
@@ -322,20 +316,20 @@ class ProvisionNumberHandlerTest {
 
   @Test
   void provision_whenSearchFails_refunds() {
-    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    world.twilio().failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
     assertProviderFailure(post(body("inbound")), "search");
   }
 
   @Test
   void provision_whenPurchaseIsRejected_refunds() {
-    world.twilio.failAlways(FakeTwilio.BUY, Fault.status(400, "21404", "Trial accounts cannot buy numbers"));
+    world.twilio().failAlways(FakeTwilio.BUY, Fault.status(400, "21404", "Trial accounts cannot buy numbers"));
     assertProviderFailure(post(body("inbound")), "purchase");
   }
 
   @Test
   void provision_whenPurchaseFails5xx_refundsAtOnce_andTheReconcilerSettlesIt() {
     // a 5xx is an unknown outcome too: the purchase may have gone through
-    world.twilio.failNext(FakeTwilio.BUY, Fault.status(500));
+    world.twilio().failNext(FakeTwilio.BUY, Fault.status(500));
     assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
   }
 
@@ -348,8 +342,8 @@ class ProvisionNumberHandlerTest {
     JsonObject error = error(r, 502, "provider_error");
     assertEquals(failedStep, error.string("failedStep"));
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
-    assertEquals(BALANCE, world.db.balance(ORG), "refunded at once");
-    assertEquals("failed", world.db.row("SELECT status FROM managed_phone_numbers").get("status"),
+    assertEquals(BALANCE, world.db().balance(ORG), "refunded at once");
+    assertEquals("failed", world.db().row("SELECT status FROM managed_phone_numbers").get("status"),
         "failed at once: it holds nothing while the reconciler finishes the clean-up");
     world.assertInvariant9();
 
@@ -359,83 +353,68 @@ class ProvisionNumberHandlerTest {
     assertUndone();
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1); // only against a hang
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached in a minute");
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2);
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(TestWorld.READ_TIMEOUT_MILLIS * 2);
 
   @Test
   void provision_whenPurchaseTimesOut_refundsAtOnce_andTheReconcilerSettlesIt() {
-    world.twilio.failNext(FakeTwilio.BUY, Fault.delay(PAST_TIMEOUT));
+    world.twilio().failNext(FakeTwilio.BUY, Fault.delay(PAST_TIMEOUT));
     assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
   }
 
   @Test
   void provision_whenPurchaseTimesOutButLandsLater_theReconcilerFindsAndReleasesIt() {
-    world.twilio.failNext(FakeTwilio.BUY, Fault.lateSuccess(PAST_TIMEOUT));
+    world.twilio().failNext(FakeTwilio.BUY, Fault.lateSuccess(PAST_TIMEOUT));
     APIGatewayV2HTTPResponse r = post(body("inbound"));
-    waitUntil(() -> world.twilio.heldNumbers().size() == 1);
+    Await.until("Twilio holds the number", () -> world.twilio().heldNumbers().size() == 1);
     assertRefundedNowAndUndoneByTheReconciler(r, "purchase");
-    assertEquals(1, world.twilio.successCount(FakeTwilio.RELEASE), "the late purchase was released");
+    assertEquals(1, world.twilio().successCount(FakeTwilio.RELEASE), "the late purchase was released");
   }
 
   @Test
   void provision_whenTheConnectionDropsOnPurchase_refunds() {
-    world.twilio.failNext(FakeTwilio.BUY, Fault.drop());
+    world.twilio().failNext(FakeTwilio.BUY, Fault.drop());
     assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "purchase");
   }
 
   @Test
   void provision_whenVapiImportFails_refunds_andTheReconcilerReleasesTheTwilioNumber() {
-    world.vapi.failNext(FakeVapi.CREATE, Fault.status(500));
+    world.vapi().failNext(FakeVapi.CREATE, Fault.status(500));
     assertRefundedNowAndUndoneByTheReconciler(post(body("inbound")), "vapi_import");
-    assertEquals(1, world.twilio.successCount(FakeTwilio.RELEASE));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.RELEASE));
   }
 
   @Test
   void provision_whenVapiImportTimesOutButLandsLater_deletesItAtVapiToo() {
-    world.vapi.failNext(FakeVapi.CREATE, Fault.lateSuccess(PAST_TIMEOUT));
+    world.vapi().failNext(FakeVapi.CREATE, Fault.lateSuccess(PAST_TIMEOUT));
     APIGatewayV2HTTPResponse r = post(body("inbound"));
-    waitUntil(() -> world.vapi.numbers().size() == 1);
+    Await.until("Vapi holds the number", () -> world.vapi().numbers().size() == 1);
     assertRefundedNowAndUndoneByTheReconciler(r, "vapi_import");
-    assertEquals(1, world.vapi.successCount(FakeVapi.DELETE));
+    assertEquals(1, world.vapi().successCount(FakeVapi.DELETE));
   }
 
   @Test
   void provision_whenTheFinalTransactionFails_undoesEverything() {
     // a real database failure inside the final commit
-    world.db.update("""
+    world.db().update("""
         CREATE FUNCTION fail_credential() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'injected failure'; END; $$""");
-    world.db.update("CREATE TRIGGER fail_credential BEFORE INSERT ON org_credentials FOR EACH ROW EXECUTE FUNCTION fail_credential()");
+    world.db().update("CREATE TRIGGER fail_credential BEFORE INSERT ON org_credentials FOR EACH ROW EXECUTE FUNCTION fail_credential()");
     assertProviderFailure(post(body("inbound")), "activate");
   }
 
   @Test
   void provision_whenProviderCleanupAlsoFails_staysRecorded_andTheReconcilerFinishesIt() {
-    world.vapi.failAlways(FakeVapi.CREATE, Fault.status(400, "bad-request", "number already imported"));
-    world.twilio.failAlways(FakeTwilio.RELEASE, Fault.status(500));
+    world.vapi().failAlways(FakeVapi.CREATE, Fault.status(400, "bad-request", "number already imported"));
+    world.twilio().failAlways(FakeTwilio.RELEASE, Fault.status(500));
 
     JsonObject error = error(post(body("inbound")), 502, "provider_error");
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
-    assertEquals(BALANCE, world.db.balance(ORG), "refunded at once, even before the clean-up is done");
-    assertEquals(1, world.twilio.heldNumbers().size(), "still held: Twilio refuses to release");
+    assertEquals(BALANCE, world.db().balance(ORG), "refunded at once, even before the clean-up is done");
+    assertEquals(1, world.twilio().heldNumbers().size(), "still held: Twilio refuses to release");
     assertEquals(Map.of("status", "failed", "cleanup_pending", true),
-        world.db.row("SELECT status, cleanup_pending FROM managed_phone_numbers"));
+        world.db().row("SELECT status, cleanup_pending FROM managed_phone_numbers"));
 
-    world.twilio.heal();
+    world.twilio().heal();
     world.expireLeases();
     Map<String, Object> summary = reconciler().run(false, () -> true);
 
@@ -453,10 +432,10 @@ class ProvisionNumberHandlerTest {
 
   /** Org A's purchase fails with a 5xx (it may yet land): 502 refunded, the clean-up left to the reconciler. */
   private String refundedFailureOfTheFirstOrg() {
-    world.twilio.failNext(FakeTwilio.BUY, Fault.status(500));
+    world.twilio().failNext(FakeTwilio.BUY, Fault.status(500));
     JsonObject error = error(postAs(ORG, "inbound", "first-try"), 502, "provider_error");
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
-    Map<String, Object> row = world.db.row("SELECT status, cleanup_pending, phone_number FROM managed_phone_numbers");
+    Map<String, Object> row = world.db().row("SELECT status, cleanup_pending, phone_number FROM managed_phone_numbers");
     assertEquals("failed", row.get("status"), "failed at once: it holds nothing");
     assertEquals(Boolean.TRUE, row.get("cleanup_pending"), "the Twilio look-up is still to come");
     assertEquals(List.of(), dropdown());
@@ -466,7 +445,7 @@ class ProvisionNumberHandlerTest {
   @Test
   void provision_anotherOrgInTheSameAreaCode_duringTheCleanupWindowOfARefunded502_buysAtOnce() {
     String candidate = refundedFailureOfTheFirstOrg();
-    UUID other = world.db.organization("Other Clinic", BALANCE);
+    UUID other = world.db().organization("Other Clinic", BALANCE);
 
     APIGatewayV2HTTPResponse r = postAs(other, "inbound", "other-org");
 
@@ -475,10 +454,10 @@ class ProvisionNumberHandlerTest {
     world.expireLeases();
     Map<String, Object> summary = reconciler().run(false, () -> true);
     assertEquals(1, ((Number) summary.get("finishedProvisionings")).intValue(), summary.toString());
-    assertEquals(List.of(candidate), world.twilio.heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList());
-    assertEquals(1, world.vapi.numbers().size(), "the other org's number stays imported");
-    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
-    assertEquals(BALANCE, world.db.balance(ORG));
+    assertEquals(List.of(candidate), world.twilio().heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList());
+    assertEquals(1, world.vapi().numbers().size(), "the other org's number stays imported");
+    assertEquals(0, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(BALANCE, world.db().balance(ORG));
     world.assertInvariant9();
   }
 
@@ -492,44 +471,44 @@ class ProvisionNumberHandlerTest {
     assertEquals(candidate, json(r).string("phoneNumber"), "the same candidate, now bought in the same subaccount");
     world.expireLeases();
     reconciler().run(false, () -> true);
-    assertEquals(List.of(candidate), world.twilio.heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList(),
+    assertEquals(List.of(candidate), world.twilio().heldNumbers().stream().map(FakeTwilio.HeldNumber::phoneNumber).toList(),
         "the failed attempt's clean-up did not release the new attempt's number");
-    assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi.numbers().stream().map(n -> n.id()).toList());
-    assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE));
-    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi().numbers().stream().map(n -> n.id()).toList());
+    assertEquals(0, world.twilio().successCount(FakeTwilio.RELEASE));
+    assertEquals(0, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
     assertEquals(1, dropdown().size());
-    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG));
     world.assertInvariant9();
   }
 
   @Test
   void provision_theCleanupOfARefunded502_waitsWhileAnotherLiveAttemptHoldsItsCandidate_andNeverReleasesIt() {
     String candidate = refundedFailureOfTheFirstOrg();
-    String accountSid = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
+    String accountSid = (String) world.db().row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
     // another attempt of the same org (outbound) recorded the freed candidate, and its purchase landed
     UUID other = UUID.randomUUID();
-    world.db.update("""
+    world.db().update("""
         INSERT INTO managed_phone_numbers (id, org_id, country_code, number_type, routing_direction, price_pence,
                                            phone_number, twilio_account_sid, lease_expires_at)
         VALUES (?, ?, 'US', 'local', 'outbound', 0, ?, ?, now() + interval '5 minutes')""",
         other, ORG, candidate, accountSid);
-    FakeTwilio.HeldNumber bought = world.twilio.plantNumber(accountSid, candidate);
+    FakeTwilio.HeldNumber bought = world.twilio().plantNumber(accountSid, candidate);
 
     expireLeasesBut(other); // the other attempt is alive and holds its lease
     reconciler().run(false, () -> true);
-    assertEquals(1, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"),
+    assertEquals(1, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"),
         "whose purchase landed is not known yet: wait");
 
-    world.db.update("UPDATE managed_phone_numbers SET twilio_phone_sid = ? WHERE id = ?", bought.sid(), other);
+    world.db().update("UPDATE managed_phone_numbers SET twilio_phone_sid = ? WHERE id = ?", bought.sid(), other);
     expireLeasesBut(other); // the other attempt is alive and holds its lease
     reconciler().run(false, () -> true);
-    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
-    assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE), "the other attempt's number was never released");
-    assertTrue(world.twilio.heldNumber(candidate).isPresent());
+    assertEquals(0, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE cleanup_pending"));
+    assertEquals(0, world.twilio().successCount(FakeTwilio.RELEASE), "the other attempt's number was never released");
+    assertTrue(world.twilio().heldNumber(candidate).isPresent());
   }
 
   private void expireLeasesBut(UUID alive) {
-    world.db.update("UPDATE managed_phone_numbers SET lease_expires_at = NULL, next_attempt_at = NULL WHERE id <> ?", alive);
+    world.db().update("UPDATE managed_phone_numbers SET lease_expires_at = NULL, next_attempt_at = NULL WHERE id <> ?", alive);
   }
 
   /** The number a search offers first right now. */
@@ -542,8 +521,8 @@ class ProvisionNumberHandlerTest {
 
   /** Another org's attempt, in flight, that has recorded {@code phoneNumber} as its candidate. */
   private void anotherOrgIsBuying(String phoneNumber) {
-    UUID other = world.db.organization("Busy Clinic", BALANCE);
-    world.db.update("""
+    UUID other = world.db().organization("Busy Clinic", BALANCE);
+    world.db().update("""
         INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction, price_pence,
                                            phone_number, lease_expires_at)
         VALUES (?, 'US', 'local', 'inbound', 0, ?, now() + interval '5 minutes')""", other, phoneNumber);
@@ -562,14 +541,14 @@ class ProvisionNumberHandlerTest {
 
   @Test
   void provision_whenEveryCandidateIsHeldByAnotherRecord_is409NoNumbersAvailable_refunded() {
-    world.twilio.pinAvailable("US", "Local", "+14155550123");
+    world.twilio().pinAvailable("US", "Local", "+14155550123");
     anotherOrgIsBuying("+14155550123");
 
     JsonObject error = error(post(body("inbound")), 409, "no_numbers_available");
 
     assertEquals(Boolean.TRUE, error.optBoolean("refunded").orElse(false));
-    assertEquals(BALANCE, world.db.balance(ORG));
-    assertEquals(0, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE, world.db().balance(ORG));
+    assertEquals(0, world.twilio().successCount(FakeTwilio.BUY));
     world.assertInvariant9();
   }
 
@@ -578,7 +557,7 @@ class ProvisionNumberHandlerTest {
     // the activation's COMMIT reaches PostgreSQL, which commits; the answer is lost on the way back
     try (CommitDroppingProxy proxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port())) {
       Map<String, String> env = new HashMap<>(world.settings());
-      env.put("DATABASE_URL", proxy.jdbcUrl(world.db.jdbcUrl()));
+      env.put("DATABASE_URL", proxy.jdbcUrl(world.db().jdbcUrl()));
       handler = new ProvisionNumberHandler(Settings.of(env), step -> {
         if (step.equals("vapi_import")) {
           proxy.dropAfterNextCommit();
@@ -589,13 +568,13 @@ class ProvisionNumberHandlerTest {
 
       assertTrue(proxy.fired(), "the commit was never dropped");
       assertEquals(201, r.getStatusCode(), r.getBody());
-      assertEquals("active", world.db.row("SELECT status FROM managed_phone_numbers").get("status"));
-      assertEquals(1, world.twilio.heldNumbers().size(), "still bought");
-      assertEquals(0, world.twilio.successCount(FakeTwilio.RELEASE));
-      assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi.numbers().stream().map(n -> n.id()).toList());
+      assertEquals("active", world.db().row("SELECT status FROM managed_phone_numbers").get("status"));
+      assertEquals(1, world.twilio().heldNumbers().size(), "still bought");
+      assertEquals(0, world.twilio().successCount(FakeTwilio.RELEASE));
+      assertEquals(List.of(json(r).string("vapiPhoneId")), world.vapi().numbers().stream().map(n -> n.id()).toList());
       assertEquals(1, dropdown().size(), "listed");
-      assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged once, not refunded");
-      assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+      assertEquals(BALANCE - 1000, world.db().balance(ORG), "charged once, not refunded");
+      assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
       world.assertInvariant9();
     }
   }
@@ -604,7 +583,7 @@ class ProvisionNumberHandlerTest {
 
   private ReconcileNumbers reconciler() {
     Settings s = Settings.of(world.settings());
-    return new ReconcileNumbers(new Database(DatabaseUrl.parse(world.db.jdbcUrl())), TwilioTelephony.from(s),
+    return new ReconcileNumbers(new Database(DatabaseUrl.parse(world.db().jdbcUrl())), TwilioTelephony.from(s),
         VapiVoicePlatform.from(s), NumberSettings.from(s), SagaHooks.NONE);
   }
 
@@ -617,7 +596,7 @@ class ProvisionNumberHandlerTest {
         }
       });
       assertThrows(SimulatedCrash.class, () -> post(body("inbound")), step);
-      assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged before the crash at " + step);
+      assertEquals(BALANCE - 1000, world.db().balance(ORG), "charged before the crash at " + step);
       world.assertInvariant9();
 
       world.expireLeases();
@@ -649,7 +628,7 @@ class ProvisionNumberHandlerTest {
     handler = handler(s -> {
       if (s.equals("vapi_import")) {
         // the database connection is killed mid-flow: the next transaction reconnects
-        world.db.killOtherConnections();
+        world.db().killOtherConnections();
       }
     });
     APIGatewayV2HTTPResponse first = handler.handleRequest(provisionEvent(body("inbound"), "key-after"), null);
@@ -658,7 +637,7 @@ class ProvisionNumberHandlerTest {
     APIGatewayV2HTTPResponse retry = handler(SagaHooks.NONE).handleRequest(provisionEvent(body("inbound"), "key-after"), null);
     assertEquals(201, retry.getStatusCode());
     assertEquals(first.getBody(), retry.getBody());
-    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.BUY));
   }
 
   // ------------------------------------------------------- idempotency and races
@@ -671,8 +650,8 @@ class ProvisionNumberHandlerTest {
     assertEquals(201, first.getStatusCode());
     assertEquals(201, second.getStatusCode());
     assertEquals(first.getBody(), second.getBody());
-    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
-    assertEquals(BALANCE - 1000, world.db.balance(ORG));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG));
 
     error(handler.handleRequest(provisionEvent(body("outbound"), "key-1"), null), 409, "idempotency_conflict");
   }
@@ -707,8 +686,8 @@ class ProvisionNumberHandlerTest {
     APIGatewayV2HTTPResponse retry = handler.handleRequest(provisionEvent(body("inbound"), "key-2"), null);
     assertEquals(201, retry.getStatusCode());
     assertEquals(firstAnswer.getBody(), retry.getBody(), "the retry answers what the first request answered");
-    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
-    assertEquals(BALANCE - 1000, world.db.balance(ORG), "charged once");
+    assertEquals(1, world.twilio().successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG), "charged once");
   }
 
   private static void await(CountDownLatch latch) {
@@ -745,9 +724,9 @@ class ProvisionNumberHandlerTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(1, world.twilio.successCount(FakeTwilio.BUY));
-    assertEquals(BALANCE - 1000, world.db.balance(ORG));
-    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.BUY));
+    assertEquals(BALANCE - 1000, world.db().balance(ORG));
+    assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
     world.assertInvariant9();
   }
 
@@ -756,8 +735,8 @@ class ProvisionNumberHandlerTest {
   @Test
   void snapStartHooks_primeWithoutBuyingOrWriting_andTheFunctionWorksAfterRestore() {
     handler.snapStart().beforeCheckpoint(null);
-    assertEquals(0, world.twilio.journal().size(), "priming calls no provider");
-    assertEquals(0, world.db.count("SELECT count(*) FROM managed_phone_numbers"));
+    assertEquals(0, world.twilio().journal().size(), "priming calls no provider");
+    assertEquals(0, world.db().count("SELECT count(*) FROM managed_phone_numbers"));
     handler.snapStart().afterRestore(null);
 
     assertEquals(201, post(body("inbound")).getStatusCode());
@@ -784,12 +763,12 @@ class ProvisionNumberHandlerTest {
    */
   @Test
   void search_overTheOrgsLimit_is429WithRetryAfter_beforeTwilio_andAnotherOrgSearchesOn() {
-    UUID other = world.db.organization("Other Dental", 0);
+    UUID other = world.db().organization("Other Dental", 0);
     ProvisionNumberHandler limited = limitedHandler("SEARCH_LIMIT_PER_MINUTE", "3");
     for (int i = 0; i < 3; i++) {
       assertEquals(200, limited.handleRequest(searchEvent(ORG), null).getStatusCode());
     }
-    long searches = world.twilio.count(FakeTwilio.SEARCH_LOCAL);
+    long searches = world.twilio().count(FakeTwilio.SEARCH_LOCAL);
 
     APIGatewayV2HTTPResponse refused = limited.handleRequest(searchEvent(ORG), null);
 
@@ -797,16 +776,16 @@ class ProvisionNumberHandlerTest {
     long retryAfter = Long.parseLong(refused.getHeaders().get("retry-after"));
     assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
     assertEquals(retryAfter, error.optLong("retryAfterSeconds").orElseThrow());
-    assertEquals(searches, world.twilio.count(FakeTwilio.SEARCH_LOCAL), "refused before Twilio");
+    assertEquals(searches, world.twilio().count(FakeTwilio.SEARCH_LOCAL), "refused before Twilio");
     assertEquals(200, limited.handleRequest(searchEvent(other), null).getStatusCode(), "another org is not limited");
     // the window is the org's own: once it has passed, the org searches again
-    world.db.update("UPDATE org_rate_limits SET window_start = window_start - interval '61 seconds'");
+    world.db().update("UPDATE org_rate_limits SET window_start = window_start - interval '61 seconds'");
     assertEquals(200, limited.handleRequest(searchEvent(ORG), null).getStatusCode());
   }
 
   /** A purchase the tenant's own request makes fail: Twilio refuses the area code it asked for. */
   private void failByTenant() {
-    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(400, "21452", "Area code is invalid"));
+    world.twilio().failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(400, "21452", "Area code is invalid"));
   }
 
   /**
@@ -818,23 +797,23 @@ class ProvisionNumberHandlerTest {
    */
   @Test
   void provision_afterTooManyFailedAttempts_is429_beforeAnyChargeOrCall_andAnotherOrgStillBuys() {
-    UUID other = world.db.organization("Other Dental", BALANCE);
+    UUID other = world.db().organization("Other Dental", BALANCE);
     ProvisionNumberHandler limited = limitedHandler("FAILED_PROVISIONING_LIMIT_PER_HOUR", "2");
     failByTenant();
     APIGatewayV2HTTPResponse first = limited.handleRequest(provisionEvent(body("inbound"), "attempt-1"), null);
     error(first, 502, "provider_error");
     error(limited.handleRequest(provisionEvent(body("inbound"), "attempt-2"), null), 502, "provider_error");
-    world.twilio.heal();
-    int calls = world.twilio.journal().size();
+    world.twilio().heal();
+    int calls = world.twilio().journal().size();
 
     APIGatewayV2HTTPResponse refused = limited.handleRequest(provisionEvent(body("inbound"), "attempt-3"), null);
 
     error(refused, 429, "rate_limited");
     assertTrue(Long.parseLong(refused.getHeaders().get("retry-after")) > 3000, refused.getHeaders().toString());
-    assertEquals(calls, world.twilio.journal().size(), "no provider call");
-    assertEquals(BALANCE, world.db.balance(ORG));
-    assertEquals(world.db.ledgerSum(ORG), world.db.balance(ORG));
-    assertEquals(2, world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE org_id = ?", ORG));
+    assertEquals(calls, world.twilio().journal().size(), "no provider call");
+    assertEquals(BALANCE, world.db().balance(ORG));
+    assertEquals(world.db().ledgerSum(ORG), world.db().balance(ORG));
+    assertEquals(2, world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE org_id = ?", ORG));
     // the refusal is not stored as the key's answer: the same key works once the window has passed
     APIGatewayV2HTTPResponse replay = limited.handleRequest(provisionEvent(body("inbound"), "attempt-1"), null);
     assertEquals(first.getBody(), replay.getBody(), "a replay is not an attempt");
@@ -843,7 +822,7 @@ class ProvisionNumberHandlerTest {
     otherOrg.getRequestContext().getAuthorizer().getJwt().getClaims().put("org_id", other.toString());
     assertEquals(201, limited.handleRequest(otherOrg, null).getStatusCode(), "another org still buys");
 
-    world.db.update("UPDATE managed_phone_numbers SET failed_at = failed_at - interval '61 minutes' WHERE org_id = ?", ORG);
+    world.db().update("UPDATE managed_phone_numbers SET failed_at = failed_at - interval '61 minutes' WHERE org_id = ?", ORG);
     assertEquals(201, limited.handleRequest(provisionEvent(body("inbound"), "attempt-3"), null).getStatusCode());
   }
 
@@ -868,16 +847,16 @@ class ProvisionNumberHandlerTest {
   @Test
   void provision_failuresOfThePlatform_doNotCountAgainstTheTenant() {
     ProvisionNumberHandler limited = limitedHandler("FAILED_PROVISIONING_LIMIT_PER_HOUR", "1");
-    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
+    world.twilio().failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(503));
     for (int i = 1; i <= 3; i++) {
       error(limited.handleRequest(provisionEvent(body("inbound"), "twilio-down-" + i), null), 502, "provider_error");
     }
-    world.twilio.heal();
-    world.vapi.failAlways(FakeVapi.CREATE, Fault.status(500));
+    world.twilio().heal();
+    world.vapi().failAlways(FakeVapi.CREATE, Fault.status(500));
     for (int i = 1; i <= 2; i++) {
       error(limited.handleRequest(provisionEvent(body("inbound"), "vapi-down-" + i), null), 502, "provider_error");
     }
-    world.vapi.heal();
+    world.vapi().heal();
 
     assertEquals(201, limited.handleRequest(provisionEvent(body("inbound"), "after-the-incident"), null).getStatusCode());
   }
@@ -893,7 +872,7 @@ class ProvisionNumberHandlerTest {
     assertFalse(numbers.isEmpty());
     assertTrue(numbers.size() <= 5);
     assertTrue(((Map<?, ?>) numbers.get(0)).get("phoneNumber").toString().startsWith("+1415"));
-    assertEquals(0, world.db.count("SELECT count(*) FROM twilio_subaccounts"), "a search creates no subaccount");
+    assertEquals(0, world.db().count("SELECT count(*) FROM twilio_subaccounts"), "a search creates no subaccount");
   }
 
   @Test
@@ -905,7 +884,7 @@ class ProvisionNumberHandlerTest {
       e.setQueryStringParameters(new HashMap<>(q));
       error(handler.handleRequest(e, null), 400, "invalid_request");
     }
-    world.twilio.failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(500));
+    world.twilio().failAlways(FakeTwilio.SEARCH_LOCAL, Fault.status(500));
     error(handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/search-available-numbers.json"), null),
         502, "provider_error");
   }

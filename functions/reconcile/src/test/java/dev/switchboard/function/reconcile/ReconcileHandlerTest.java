@@ -21,7 +21,7 @@ import dev.switchboard.numbers.ReleaseNumber;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -42,26 +42,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The scheduled reconciler, fed the schedule event of events/. */
 class ReconcileHandlerTest {
-  private ProviderWorld world;
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private Settings settings;
   private Database database;
   private UUID org;
 
   @BeforeEach
   void setUp() {
-    world = new ProviderWorld();
     settings = Settings.of(world.settings());
-    database = new Database(DatabaseUrl.parse(world.db.jdbcUrl()));
-    org = world.db.organization("Acme Dental", 5000);
+    database = new Database(DatabaseUrl.parse(world.db().jdbcUrl()));
+    org = world.db().organization("Acme Dental", 5000);
   }
 
   @AfterEach
   void tearDown() {
     database.closeIdleConnections();
-    world.close();
   }
 
   private JsonObject run(String event) throws IOException {
@@ -77,7 +76,7 @@ class ReconcileHandlerTest {
 
   private UUID provision(Direction direction) {
     var answer = new ProvisionNumber(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
-        SecretCipher.fromHexKey(ProviderWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE)
+        SecretCipher.fromHexKey(TestWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE)
         .provision(new OrgId(org), new ProvisionRequest(Country.US, NumberType.LOCAL, Optional.empty(), direction,
             Optional.empty()), Optional.empty());
     assertEquals(201, answer.status(), answer.body());
@@ -87,7 +86,7 @@ class ReconcileHandlerTest {
   /** A release whose Twilio step keeps failing: left 'releasing'. */
   private UUID stuckRelease() {
     UUID id = provision(Direction.INBOUND);
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.status(500));
+    world.twilio().failNext(FakeTwilio.RELEASE, Fault.status(500));
     var answer = new ReleaseNumber(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
         NumberSettings.from(settings), SagaHooks.NONE).release(new OrgId(org), id);
     assertEquals(202, answer.status(), answer.body());
@@ -95,7 +94,7 @@ class ReconcileHandlerTest {
   }
 
   private String status(UUID id) {
-    return (String) world.db.row("SELECT status FROM managed_phone_numbers WHERE id = ?", id).get("status");
+    return (String) world.db().row("SELECT status FROM managed_phone_numbers WHERE id = ?", id).get("status");
   }
 
   @Test
@@ -110,31 +109,31 @@ class ReconcileHandlerTest {
     JsonObject summary = runScheduled();
     assertEquals(1, summary.longValue("finishedReleases"), summary.toString());
     assertEquals("released", status(id));
-    assertEquals(2, world.twilio.count(FakeTwilio.RELEASE));
-    assertEquals(1, world.vapi.count(FakeVapi.DELETE));
+    assertEquals(2, world.twilio().count(FakeTwilio.RELEASE));
+    assertEquals(1, world.vapi().count(FakeVapi.DELETE));
     world.assertInvariant9();
   }
 
   @Test
   void reconcile_whenTheProviderStillFails_reportsThePendingStepsAndBacksOff() throws IOException {
     UUID id = stuckRelease();
-    world.twilio.failAlways(FakeTwilio.RELEASE, Fault.status(500));
+    world.twilio().failAlways(FakeTwilio.RELEASE, Fault.status(500));
     world.expireLeases();
 
     JsonObject summary = runScheduled();
     assertEquals(0, summary.longValue("finishedReleases"));
     assertEquals(1, summary.list("errors").size(), summary.toString());
     assertEquals("releasing", status(id));
-    assertTrue(world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE id = ? AND next_attempt_at > now() "
+    assertTrue(world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE id = ? AND next_attempt_at > now() "
         + "AND attempts = 2", id) == 1, "attempt recorded with back-off");
   }
 
   @Test
   void reconcile_reportsNumbersHeldAtTheProvidersThatNoRecordAccountsFor() throws IOException {
     provision(Direction.INBOUND);
-    String accountSid = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
-    FakeTwilio.HeldNumber planted = world.twilio.plantNumber(accountSid, "+14155550999");
-    world.vapi.plant("+14155550888", accountSid);
+    String accountSid = (String) world.db().row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
+    FakeTwilio.HeldNumber planted = world.twilio().plantNumber(accountSid, "+14155550999");
+    world.vapi().plant("+14155550888", accountSid);
 
     JsonObject summary = runScheduled();
 
@@ -157,16 +156,16 @@ class ReconcileHandlerTest {
     settings = Settings.of(env);
     List<String> sids = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      UUID owner = world.db.organization("Org " + i, 0);
-      FakeTwilio.Account account = world.twilio.plantSubaccount("Org " + i);
-      world.db.update("""
+      UUID owner = world.db().organization("Org " + i, 0);
+      FakeTwilio.Account account = world.twilio().plantSubaccount("Org " + i);
+      world.db().update("""
           INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name)
           VALUES (?, ?, '000000000000000000000000:00000000000000000000000000000000:00', ?)""",
           owner, account.sid(), "Org " + i);
     }
-    String last = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts ORDER BY id DESC LIMIT 1")
+    String last = (String) world.db().row("SELECT account_sid FROM twilio_subaccounts ORDER BY id DESC LIMIT 1")
         .get("account_sid");
-    world.twilio.plantNumber(last, "+14155550777");
+    world.twilio().plantNumber(last, "+14155550777");
 
     List<Integer> foundInRun = new java.util.ArrayList<>();
     for (int run = 1; run <= 4; run++) {
@@ -176,7 +175,7 @@ class ReconcileHandlerTest {
     }
 
     assertEquals(List.of(3), foundInRun, "the third page holds it; the fourth run starts over at the first page");
-    assertEquals(2 + 2 + 1 + 2, world.twilio.count(FakeTwilio.LIST_NUMBERS), "one page per run, in turn");
+    assertEquals(2 + 2 + 1 + 2, world.twilio().count(FakeTwilio.LIST_NUMBERS), "one page per run, in turn");
   }
 
   @Test
@@ -189,7 +188,7 @@ class ReconcileHandlerTest {
     assertEquals(Boolean.TRUE, summary.optBoolean("dryRun").orElseThrow());
     assertEquals(1, summary.list("pending").size(), summary.toString());
     assertEquals("releasing", status(id));
-    assertEquals(1, world.twilio.count(FakeTwilio.RELEASE), "no provider call in a dry run");
+    assertEquals(1, world.twilio().count(FakeTwilio.RELEASE), "no provider call in a dry run");
   }
 
   @Test
@@ -200,7 +199,7 @@ class ReconcileHandlerTest {
   @Test
   void reconcile_twoRunsAtOnce_finishEachNumberOnce() throws Exception {
     UUID a = stuckRelease();
-    UUID other = world.db.organization("Second Org", 5000);
+    UUID other = world.db().organization("Second Org", 5000);
     UUID keep = org;
     org = other;
     UUID b = stuckRelease();
@@ -219,6 +218,6 @@ class ReconcileHandlerTest {
     }
     assertEquals("released", status(a));
     assertEquals("released", status(b));
-    assertEquals(4, world.twilio.count(FakeTwilio.RELEASE), "one failed and one successful call per number");
+    assertEquals(4, world.twilio().count(FakeTwilio.RELEASE), "one failed and one successful call per number");
   }
 }

@@ -27,8 +27,9 @@ import dev.switchboard.numbers.ReconcileNumbers;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.SimulatedCrash;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -45,12 +46,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** DELETE /phone-numbers/{id}: the six steps, each failure, crashes, and what other orgs may see. */
 class ReleaseNumberHandlerTest {
-  static final UUID ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
+  static final UUID ORG = Events.ORG;
 
-  private ProviderWorld world;
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private Settings settings;
   private Database database;
   private ReleaseNumberHandler handler;
@@ -60,23 +62,20 @@ class ReleaseNumberHandlerTest {
 
   @BeforeEach
   void setUp() {
-    world = new ProviderWorld();
     settings = Settings.of(world.settings());
-    database = new Database(DatabaseUrl.parse(world.db.jdbcUrl()));
-    world.db.update("INSERT INTO organizations (id, name) VALUES (?, 'Acme Dental')", ORG);
-    world.db.credit(ORG, 5000, "adjustment", "opening balance");
-    outboundAgent = world.db.agent(ORG, "outbound");
+    database = new Database(DatabaseUrl.parse(world.db().jdbcUrl()));
+    world.db().org().id(ORG).named("Acme Dental").balance(5000).create();
+    outboundAgent = world.db().agent(ORG, "outbound");
     inbound = provision(ORG, Direction.INBOUND);
     outbound = provision(ORG, Direction.OUTBOUND);
-    world.twilio.clearJournal();
-    world.vapi.clearJournal();
+    world.twilio().clearJournal();
+    world.vapi().clearJournal();
     handler = handler(SagaHooks.NONE);
   }
 
   @AfterEach
   void tearDown() {
     database.closeIdleConnections();
-    world.close();
   }
 
   private ReleaseNumberHandler handler(SagaHooks hooks) {
@@ -85,7 +84,7 @@ class ReleaseNumberHandlerTest {
 
   private UUID provision(UUID org, Direction direction) {
     var provision = new ProvisionNumber(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
-        SecretCipher.fromHexKey(ProviderWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE);
+        SecretCipher.fromHexKey(TestWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE);
     var answer = provision.provision(new OrgId(org),
         new ProvisionRequest(Country.US, NumberType.LOCAL, Optional.empty(), direction, Optional.empty()), Optional.empty());
     assertEquals(201, answer.status(), answer.body());
@@ -112,17 +111,17 @@ class ReleaseNumberHandlerTest {
   }
 
   private String status(UUID id) {
-    return (String) world.db.row("SELECT status FROM managed_phone_numbers WHERE id = ?", id).get("status");
+    return (String) world.db().row("SELECT status FROM managed_phone_numbers WHERE id = ?", id).get("status");
   }
 
   private String phone(UUID id) {
-    return (String) world.db.row("SELECT phone_number FROM managed_phone_numbers WHERE id = ?", id).get("phone_number");
+    return (String) world.db().row("SELECT phone_number FROM managed_phone_numbers WHERE id = ?", id).get("phone_number");
   }
 
   private void assertGoneFromTheDropdownOnly(UUID released) {
-    assertEquals(0, world.db.count("SELECT count(*) FROM org_credentials WHERE managed_number_id = ?", released));
-    assertEquals(0, world.db.count("SELECT count(*) FROM phone_number_mapping WHERE managed_number_id = ?", released));
-    assertEquals(0, world.db.count("SELECT count(*) FROM agents WHERE linked_phone_number_id = ?", released));
+    assertEquals(0, world.db().count("SELECT count(*) FROM org_credentials WHERE managed_number_id = ?", released));
+    assertEquals(0, world.db().count("SELECT count(*) FROM phone_number_mapping WHERE managed_number_id = ?", released));
+    assertEquals(0, world.db().count("SELECT count(*) FROM agents WHERE linked_phone_number_id = ?", released));
     assertEquals(List.of(outbound.toString()), dropdown().stream().map(DropdownNumber::managedNumberId).toList(),
         "the other number stays listed");
     world.assertInvariant9();
@@ -130,9 +129,9 @@ class ReleaseNumberHandlerTest {
 
   private void assertReleasedEverywhere(UUID id) {
     assertEquals("released", status(id));
-    assertTrue(world.db.count("SELECT count(*) FROM managed_phone_numbers WHERE id = ? AND released_at IS NOT NULL", id) == 1);
-    assertTrue(world.vapi.number(phone(id)).isEmpty(), "still imported at Vapi");
-    assertTrue(world.twilio.heldNumber(phone(id)).isEmpty(), "still held at Twilio");
+    assertTrue(world.db().count("SELECT count(*) FROM managed_phone_numbers WHERE id = ? AND released_at IS NOT NULL", id) == 1);
+    assertTrue(world.vapi().number(phone(id)).isEmpty(), "still imported at Vapi");
+    assertTrue(world.twilio().heldNumber(phone(id)).isEmpty(), "still held at Twilio");
   }
 
   // --------------------------------------------------------------- the six steps
@@ -147,15 +146,15 @@ class ReleaseNumberHandlerTest {
     assertEquals(phone(inbound), json(r).string("phoneNumber"));
     assertReleasedEverywhere(inbound);
     assertGoneFromTheDropdownOnly(inbound);
-    assertEquals(1, world.vapi.successCount(FakeVapi.DELETE));
-    assertEquals(1, world.twilio.successCount(FakeTwilio.RELEASE));
+    assertEquals(1, world.vapi().successCount(FakeVapi.DELETE));
+    assertEquals(1, world.twilio().successCount(FakeTwilio.RELEASE));
   }
 
   @Test
   void release_outbound_fallsBackToTheActiveInboundNumberAsTheOutboundAgentsCallerId() {
     assertEquals(200, delete(outbound).getStatusCode());
-    var agent = world.db.row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
-    var inboundRow = world.db.row("SELECT vapi_phone_id FROM managed_phone_numbers WHERE id = ?", inbound);
+    var agent = world.db().row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
+    var inboundRow = world.db().row("SELECT vapi_phone_id FROM managed_phone_numbers WHERE id = ?", inbound);
     assertEquals(inboundRow.get("vapi_phone_id"), agent.get("vapi_phone_number_id"), "DESIGN's fallback caller id");
     assertEquals(inbound, agent.get("linked_phone_number_id"));
     world.assertInvariant9();
@@ -165,7 +164,7 @@ class ReleaseNumberHandlerTest {
   void release_outbound_withNoActiveInboundNumber_unlinksTheOutboundAgent() {
     assertEquals(200, delete(inbound).getStatusCode());
     assertEquals(200, delete(outbound).getStatusCode());
-    var agent = world.db.row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
+    var agent = world.db().row("SELECT vapi_phone_number_id, linked_phone_number_id FROM agents WHERE id = ?", outboundAgent);
     assertNull(agent.get("vapi_phone_number_id"));
     assertNull(agent.get("linked_phone_number_id"));
     world.assertInvariant9();
@@ -182,7 +181,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenVapiFails_staysReleasing_leavesTheDropdown_andTheNextDeleteResumes() {
-    world.vapi.failNext(FakeVapi.DELETE, Fault.status(500));
+    world.vapi().failNext(FakeVapi.DELETE, Fault.status(500));
 
     APIGatewayV2HTTPResponse pending = delete(inbound);
     assertEquals(202, pending.getStatusCode(), pending.getBody());
@@ -198,7 +197,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenVapiTimesOut_resumesOnRetry() {
-    world.vapi.failNext(FakeVapi.DELETE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2)));
+    world.vapi().failNext(FakeVapi.DELETE, Fault.delay(Duration.ofMillis(TestWorld.READ_TIMEOUT_MILLIS * 2)));
     assertEquals(202, delete(inbound).getStatusCode());
     world.expireLeases();
     assertEquals(200, delete(inbound).getStatusCode());
@@ -207,7 +206,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenTwilioFails_staysReleasing_andTheRetryDoesNotCallVapiAgain() {
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.status(503));
+    world.twilio().failNext(FakeTwilio.RELEASE, Fault.status(503));
 
     APIGatewayV2HTTPResponse pending = delete(inbound);
     assertEquals(202, pending.getStatusCode(), pending.getBody());
@@ -216,14 +215,14 @@ class ReleaseNumberHandlerTest {
     world.expireLeases();
     assertEquals(200, delete(inbound).getStatusCode());
     assertReleasedEverywhere(inbound);
-    assertEquals(1, world.vapi.count(FakeVapi.DELETE), "Vapi is not called again after it succeeded");
+    assertEquals(1, world.vapi().count(FakeVapi.DELETE), "Vapi is not called again after it succeeded");
   }
 
   @Test
   void release_whenTwilioTimesOutOrDrops_resumesOnRetry() {
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.delay(Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2)));
+    world.twilio().failNext(FakeTwilio.RELEASE, Fault.delay(Duration.ofMillis(TestWorld.READ_TIMEOUT_MILLIS * 2)));
     assertEquals(202, delete(inbound).getStatusCode());
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.drop());
+    world.twilio().failNext(FakeTwilio.RELEASE, Fault.drop());
     world.expireLeases();
     assertEquals(202, delete(inbound).getStatusCode());
     world.expireLeases();
@@ -234,8 +233,8 @@ class ReleaseNumberHandlerTest {
   @Test
   void release_whenAProviderSaysItIsAlreadyGone_countsAsDone() {
     // someone released it by hand in both consoles
-    world.twilio.removeNumber(phone(inbound));
-    VapiVoicePlatform.from(settings).delete(world.vapi.number(phone(inbound)).orElseThrow().id());
+    world.twilio().removeNumber(phone(inbound));
+    VapiVoicePlatform.from(settings).delete(world.vapi().number(phone(inbound)).orElseThrow().id());
     assertEquals(200, delete(inbound).getStatusCode());
     assertReleasedEverywhere(inbound);
   }
@@ -243,15 +242,15 @@ class ReleaseNumberHandlerTest {
   // ----------------------------------------------------------- database failures
 
   private void failOn(String table, String when) {
-    world.db.update("""
+    world.db().update("""
         CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'injected failure'; END; $$""");
-    world.db.update("CREATE TRIGGER injected_failure " + when + " ON " + table
+    world.db().update("CREATE TRIGGER injected_failure " + when + " ON " + table
         + " FOR EACH ROW EXECUTE FUNCTION injected_failure()");
   }
 
   private void healDatabase(String table) {
-    world.db.update("DROP TRIGGER injected_failure ON " + table);
+    world.db().update("DROP TRIGGER injected_failure ON " + table);
   }
 
   @Test
@@ -264,7 +263,7 @@ class ReleaseNumberHandlerTest {
     assertTrue(!r.getBody().contains("injected"), "no internals in the answer");
     assertEquals("active", status(inbound));
     assertEquals(2, dropdown().size());
-    assertEquals(0, world.vapi.count(FakeVapi.DELETE));
+    assertEquals(0, world.vapi().count(FakeVapi.DELETE));
 
     healDatabase("phone_number_mapping");
     assertEquals(200, delete(inbound).getStatusCode());
@@ -273,21 +272,21 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_whenTheLastTransactionFails_aRetryFinishesWithoutCallingProvidersAgain() {
-    world.db.update("""
+    world.db().update("""
         CREATE FUNCTION fail_released() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.status = 'released' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END; $$""");
-    world.db.update("CREATE TRIGGER fail_released BEFORE UPDATE ON managed_phone_numbers FOR EACH ROW EXECUTE FUNCTION fail_released()");
+    world.db().update("CREATE TRIGGER fail_released BEFORE UPDATE ON managed_phone_numbers FOR EACH ROW EXECUTE FUNCTION fail_released()");
 
     assertEquals(500, delete(inbound).getStatusCode());
     assertEquals("releasing", status(inbound));
     assertGoneFromTheDropdownOnly(inbound);
 
-    world.db.update("DROP TRIGGER fail_released ON managed_phone_numbers");
+    world.db().update("DROP TRIGGER fail_released ON managed_phone_numbers");
     world.expireLeases();
     assertEquals(200, delete(inbound).getStatusCode());
     assertReleasedEverywhere(inbound);
-    assertEquals(1, world.vapi.count(FakeVapi.DELETE));
-    assertEquals(1, world.twilio.count(FakeTwilio.RELEASE));
+    assertEquals(1, world.vapi().count(FakeVapi.DELETE));
+    assertEquals(1, world.twilio().count(FakeTwilio.RELEASE));
   }
 
   @Test
@@ -308,15 +307,15 @@ class ReleaseNumberHandlerTest {
 
     assertEquals(1, ((Number) summary.get("finishedReleases")).intValue(), summary.toString());
     assertReleasedEverywhere(inbound);
-    assertEquals(1, world.vapi.count(FakeVapi.DELETE));
-    assertEquals(1, world.twilio.count(FakeTwilio.RELEASE));
+    assertEquals(1, world.vapi().count(FakeVapi.DELETE));
+    assertEquals(1, world.twilio().count(FakeTwilio.RELEASE));
   }
 
   @Test
   void snapStartHooks_primeWithoutCallingProviders_andTheFunctionWorksAfterRestore() {
     handler.snapStart().beforeCheckpoint(null);
     handler.snapStart().afterRestore(null);
-    assertEquals(0, world.vapi.count(FakeVapi.DELETE));
+    assertEquals(0, world.vapi().count(FakeVapi.DELETE));
     assertEquals(200, delete(inbound).getStatusCode());
   }
 
@@ -324,7 +323,7 @@ class ReleaseNumberHandlerTest {
 
   @Test
   void release_unknownForeignReleasedOrMalformedIds_are404_andChangeNothing() {
-    UUID other = world.db.organization("Other Org", 5000);
+    UUID other = world.db().organization("Other Org", 5000);
     UUID foreign = provision(other, Direction.INBOUND);
     assertEquals(200, delete(outbound).getStatusCode());
 
@@ -364,7 +363,7 @@ class ReleaseNumberHandlerTest {
       pool.shutdownNow();
     }
     assertReleasedEverywhere(inbound);
-    assertEquals(1, world.vapi.count(FakeVapi.DELETE));
-    assertEquals(1, world.twilio.count(FakeTwilio.RELEASE));
+    assertEquals(1, world.vapi().count(FakeVapi.DELETE));
+    assertEquals(1, world.twilio().count(FakeTwilio.RELEASE));
   }
 }

@@ -1,10 +1,10 @@
 package dev.switchboard.function.wallet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
@@ -13,8 +13,9 @@ import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
-import dev.switchboard.testing.EmbeddedDatabase;
+import dev.switchboard.testing.Events;
 import dev.switchboard.testing.TestData;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeStripe;
 import dev.switchboard.testing.fake.Fault;
 import dev.switchboard.wiring.Platform;
@@ -24,47 +25,36 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class WalletHandlerTest {
   /** The org the events/ files carry in their JWT claims. */
-  static final UUID EVENT_ORG = UUID.fromString("11111111-1111-4111-8111-111111111111");
-  static final String SUCCESS = "https://app.example.com/wallet?topup=success";
-  static final String CANCEL = "https://app.example.com/wallet?topup=cancelled";
+  static final UUID EVENT_ORG = Events.ORG;
+  static final String SUCCESS = TestWorld.TOP_UP_SUCCESS_URL;
+  static final String CANCEL = TestWorld.TOP_UP_CANCEL_URL;
 
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private TestData db;
   private FakeStripe stripe;
   private WalletHandler handler;
 
   @BeforeEach
   void setUp() {
-    db = new TestData(EmbeddedDatabase.shared().freshDatabase());
-    stripe = new FakeStripe();
+    db = world.db();
+    stripe = world.stripe();
     handler = handler(Map.of());
   }
 
-  @AfterEach
-  void tearDown() {
-    stripe.close();
-    db.close();
-  }
-
   private WalletHandler handler(Map<String, String> overrides) {
-    Map<String, String> env = new HashMap<>();
-    env.put("DATABASE_URL", db.jdbcUrl());
-    env.put("STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY);
-    env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
-    env.put("PROVIDER_READ_TIMEOUT_MS", "1500");
-    env.put("TOP_UP_SUCCESS_URL", SUCCESS);
-    env.put("TOP_UP_CANCEL_URL", CANCEL);
+    Map<String, String> env = world.settings(Map.of("PROVIDER_READ_TIMEOUT_MS", "1500"));
     env.putAll(overrides);
     return new WalletHandler(Platform.from(Settings.of(env)));
   }
 
   private void eventOrg() {
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Event org')", EVENT_ORG);
+    db.eventOrg();
   }
 
   private static APIGatewayV2HTTPEvent topUpEvent(String body) {
@@ -111,8 +101,7 @@ class WalletHandlerTest {
   @Test
   void topUp_overTheOrgsLimit_is429WithRetryAfter_beforeStripe_andAnotherOrgTopsUpOn() {
     eventOrg();
-    UUID other = UUID.randomUUID();
-    db.update("INSERT INTO organizations (id, name) VALUES (?, 'Other org')", other);
+    UUID other = db.organization("Other org");
     handler = handler(Map.of("TOP_UP_LIMIT_PER_MINUTE", "2"));
     error(keyless("{\"amountPence\":1}"), 400);
     call(keyless(null), 201);
