@@ -397,7 +397,7 @@ class StackLifecycleTest {
     Map<String, String> env = environment(function);
     LambdaContext context = new LambdaContext(function, Duration.ofSeconds(template.function(function).orElseThrow().timeoutSeconds()));
     switch (function) {
-      case "StripeWebhookEndpointFunction" -> new StripeWebhookEndpointHandler(settings(env), clock).handleRequest(event, context);
+      case "StripeWebhookEndpointFunction" -> new StripeWebhookEndpointHandler(settings(env)).handleRequest(event, context);
       case "DatabaseMigrationFunction" -> new DatabaseMigrationHandler(settings(env)).handleRequest(event, context);
       default -> throw new AssertionError("no handler for " + function);
     }

@@ -3,7 +3,6 @@ package dev.switchboard.stripe;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonException;
 import dev.switchboard.json.JsonObject;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -14,12 +13,14 @@ import java.util.Optional;
 /**
  * The signing secrets the webhook accepts, as the stack's secret holds them.
  *
- * <p>When the registrar replaces the endpoint, deliveries the old endpoint signed are still in
- * Stripe's retry queue (live mode retries for up to three days). So the secret keeps the
- * previous endpoint's key next to the current one until {@code previousUntil}, each with the
+ * <p>When the registrar replaces the endpoint, the replaced one is disabled as soon as the new
+ * key is stored, and deleted by CloudFormation's cleanup minutes later. Until then deliveries it
+ * signed may still arrive, so the secret keeps its key next to the current one, each with the
  * endpoint it belongs to (so a rolled-back replacement can put the previous one back):
- * {@code {"endpointId":"we_…","current":"whsec_…","previousEndpointId":"we_…","previous":"whsec_…",
- * "previousUntil":"2026-12-05T08:00:00Z"}}. A plain {@code whsec_…} string (a secret written by
+ * {@code {"endpointId":"we_…","current":"whsec_…","previousEndpointId":"we_…","previous":"whsec_…"}}.
+ * The registrar clears the previous key when that endpoint is deleted or found gone: a key no
+ * endpoint signs with verifies nothing. A {@code previousUntil} (written by an older registrar)
+ * still ends the previous key's acceptance. A plain {@code whsec_…} string (a secret written by
  * hand, or by an older registrar) is a current key with no previous one.
  */
 public record WebhookSecrets(String current, Optional<String> endpointId, Optional<String> previous,
@@ -57,23 +58,37 @@ public record WebhookSecrets(String current, Optional<String> endpointId, Option
     }
   }
 
-  /** The keys a delivery may be signed with at {@code now}: the current, then the previous one in its grace. */
+  /** The keys a delivery may be signed with at {@code now}: the current, then the previous one while it is kept. */
   public List<String> acceptedAt(Instant now) {
-    if (previous.isPresent() && previousUntil.isPresent() && now.isBefore(previousUntil.get())) {
+    if (previous.isPresent() && previousUntil.map(now::isBefore).orElse(true)) {
       return List.of(current, previous.get());
     }
     return List.of(current);
   }
 
-  /** A new endpoint's key is current; this current one stays accepted for {@code grace}. */
-  public WebhookSecrets rolledTo(String nextEndpointId, String nextKey, Instant now, Duration grace) {
-    return new WebhookSecrets(nextKey, Optional.of(nextEndpointId), Optional.of(current), endpointId,
-        Optional.of(now.plus(grace)));
+  /**
+   * A new endpoint's key is current; {@code previousKey}, the key of the endpoint it replaces
+   * ({@code previousId}), stays accepted until that endpoint is deleted ({@link #withoutPrevious}).
+   */
+  public static WebhookSecrets replacing(String endpointId, String key, String previousId, String previousKey) {
+    return new WebhookSecrets(key, Optional.of(endpointId), Optional.of(previousKey), Optional.of(previousId),
+        Optional.empty());
   }
 
-  /** The previous endpoint serves again (its replacement was rolled back): its key only. */
+  /** The previous endpoint is gone: only the current key verifies. */
+  public WebhookSecrets withoutPrevious() {
+    return new WebhookSecrets(current, endpointId, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * The previous endpoint serves again (its replacement was rolled back): its key is current,
+   * and the replacement's stays accepted until the replacement is deleted.
+   */
   public Optional<WebhookSecrets> withPreviousRestored() {
-    return previous.map(key -> new WebhookSecrets(key, previousEndpointId, Optional.empty(), Optional.empty(),
+    if (previous.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new WebhookSecrets(previous.get(), previousEndpointId, Optional.of(current), endpointId,
         Optional.empty()));
   }
 
@@ -91,6 +106,7 @@ public record WebhookSecrets(String current, Optional<String> endpointId, Option
   /** Never the keys themselves. */
   @Override
   public String toString() {
-    return "WebhookSecrets[previousUntil=" + previousUntil.map(Instant::toString).orElse("-") + "]";
+    return "WebhookSecrets[endpointId=" + endpointId.orElse("-") + ", previousEndpointId="
+        + previousEndpointId.orElse("-") + "]";
   }
 }

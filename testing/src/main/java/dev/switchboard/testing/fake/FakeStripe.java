@@ -115,6 +115,12 @@ public final class FakeStripe extends FakeHttpServer {
     return endpoint;
   }
 
+  /** As if the endpoint had been deleted by hand in the dashboard: a later retrieve is 404 resource_missing. */
+  public synchronized void removeEndpoint(String endpointId) {
+    endpoints.remove(endpointId);
+    secrets.remove(endpointId);
+  }
+
   /** As if the endpoint had been registered with another API version (before an SDK upgrade). */
   public synchronized void setApiVersionOf(String endpointId, String apiVersion) {
     FakeStripeEndpoint e = endpoints.get(endpointId);

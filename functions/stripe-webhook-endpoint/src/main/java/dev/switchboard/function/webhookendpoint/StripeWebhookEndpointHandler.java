@@ -11,8 +11,6 @@ import dev.switchboard.function.webhookendpoint.WebhookEndpointRegistration.Regi
 import dev.switchboard.log.Log.SafeToLog;
 import dev.switchboard.log.Log;
 import dev.switchboard.providers.stripe.StripeClients;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -32,9 +30,6 @@ import software.amazon.lambda.powertools.cloudformation.Response;
 public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHandler {
   private static final Log LOG = Log.of(StripeWebhookEndpointHandler.class);
 
-  static final String GRACE_SETTING = "PREVIOUS_SIGNING_SECRET_GRACE_HOURS";
-  static final long DEFAULT_GRACE_HOURS = 72;
-
   private final Supplier<WebhookEndpointRegistration> registration;
   private final AnswerInTime answerInTime = new AnswerInTime();
 
@@ -45,17 +40,8 @@ public final class StripeWebhookEndpointHandler extends AbstractCustomResourceHa
 
   /** STRIPE_API_KEY (and STRIPE_API_BASE_URL, timeouts) from the settings; Secrets Manager from the SDK chain. */
   public StripeWebhookEndpointHandler(Settings settings) {
-    this(settings, Clock.systemUTC());
-  }
-
-  /**
-   * {@code clock} dates the previous key's grace period, {@value #GRACE_SETTING} long
-   * (default {@value #DEFAULT_GRACE_HOURS}: Stripe's live-mode retries last up to three days).
-   */
-  public StripeWebhookEndpointHandler(Settings settings, Clock clock) {
     super(ResponseClient.create());
-    this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create(),
-        clock, Duration.ofHours(settings.requireLong(GRACE_SETTING, DEFAULT_GRACE_HOURS))));
+    this.registration = once(() -> new WebhookEndpointRegistration(StripeClients.from(settings), SigningSecrets.create()));
   }
 
   @Override

@@ -13,8 +13,6 @@ import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
 import dev.switchboard.providers.stripe.StripeFailures;
 import dev.switchboard.stripe.WebhookSecrets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,14 +53,10 @@ final class WebhookEndpointRegistration {
 
   private final StripeClient stripe;
   private final SigningSecrets secrets;
-  private final Clock clock;
-  private final Duration grace;
 
-  WebhookEndpointRegistration(StripeClient stripe, SigningSecrets secrets, Clock clock, Duration grace) {
+  WebhookEndpointRegistration(StripeClient stripe, SigningSecrets secrets) {
     this.stripe = stripe;
     this.secrets = secrets;
-    this.clock = clock;
-    this.grace = grace;
   }
 
   /** Who owns the endpoint: written into its metadata. */
@@ -121,19 +115,53 @@ final class WebhookEndpointRegistration {
         throw new IllegalStateException("Stripe returned no signing secret for the new endpoint");
       }
       stopIf(givenUp);
-      removeOthersForUrl(before, p.url(), owner, created.getId(), replacing);
+      Set<String> removed = removeOthersForUrl(before, p.url(), owner, created.getId(), replacing);
       stopIf(givenUp);
       // the endpoint set is final: only now does the new key become current
-      WebhookSecrets next = secrets.read(p.secretId())
-          .map(old -> old.rolledTo(created.getId(), created.getSecret(), clock.instant(), grace))
+      Set<String> remaining = new java.util.HashSet<>(existingIds);
+      remaining.removeAll(removed);
+      Optional<WebhookSecrets> stored = secrets.read(p.secretId());
+      Optional<Kept> kept = stored.flatMap(old -> keptKey(old, replacing, remaining));
+      WebhookSecrets next = kept
+          .map(k -> WebhookSecrets.replacing(created.getId(), created.getSecret(), k.endpointId(), k.key()))
           .orElseGet(() -> WebhookSecrets.of(created.getId(), created.getSecret()));
       secrets.store(p.secretId(), next);
-      LOG.info("stripe.webhook_endpoint.secret_stored", "endpointId", created.getId());
+      LOG.info("stripe.webhook_endpoint.secret_stored", "endpointId", created.getId(),
+          "previousEndpointId", kept.map(Kept::endpointId).orElse(null));
+      // from here the new endpoint delivers and its key verifies: the one it replaced stops
+      Set<String> replaced = new java.util.LinkedHashSet<>();
+      kept.ifPresent(k -> replaced.add(k.endpointId()));
+      if (replacing != null && remaining.contains(replacing)) {
+        replaced.add(replacing);
+      }
+      replaced.forEach(this::disable);
     } catch (RuntimeException e) {
       undoCreate(created.getId());
       throw e;
     }
     return new Registered(created.getId(), created.getUrl(), created.getApiVersion());
+  }
+
+  /** The key of the endpoint being replaced, and whose it is: kept beside the new one while that endpoint exists. */
+  private record Kept(String endpointId, String key) {}
+
+  /**
+   * Which key the new one keeps beside it: that of the endpoint the secret names that still
+   * exists (the replaced one, normally the secret's current). A plain key written by hand names
+   * no endpoint: it is taken to be the replaced endpoint's.
+   */
+  private static Optional<Kept> keptKey(WebhookSecrets old, String replacing, Set<String> remaining) {
+    if (old.endpointId().isEmpty()) {
+      return replacing != null && remaining.contains(replacing)
+          ? Optional.of(new Kept(replacing, old.current())) : Optional.empty();
+    }
+    if (remaining.contains(old.endpointId().get())) {
+      return Optional.of(new Kept(old.endpointId().get(), old.current()));
+    }
+    if (old.previous().isPresent() && old.previousEndpointId().filter(remaining::contains).isPresent()) {
+      return Optional.of(new Kept(old.previousEndpointId().get(), old.previous().get()));
+    }
+    return Optional.empty();
   }
 
   /** @return the endpoint now serving, with a new id when it had to be replaced */
@@ -178,7 +206,9 @@ final class WebhookEndpointRegistration {
   /** @param secretId the resource's SecretId, when its properties give one */
   void delete(String endpointId, Owner owner, String secretId) {
     WebhookEndpoint endpoint = retrieve(endpointId);
+    Optional<WebhookSecrets> stored = secretId == null ? Optional.empty() : secrets.read(secretId);
     if (endpoint == null) {
+      stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "missing"));
       return;
     }
     if (!owner.mayTouch(endpoint)) {
@@ -186,23 +216,36 @@ final class WebhookEndpointRegistration {
       LOG.warn("stripe.webhook_endpoint.left_alone", "endpointId", endpointId, "owner", owner.otherStack(endpoint));
       return;
     }
-    if (secretId != null) {
-      restorePreviousIfRolledBack(endpointId, secretId);
+    if (stored.isPresent() && stored.get().endpointId().equals(Optional.of(endpointId))) {
+      stored = restorePreviousIfRolledBack(stored.get(), secretId);
     }
     deleteIfPresent(endpointId);
+    stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "deleted"));
   }
 
-  /** The endpoint being deleted is the secret's current one and the one it replaced still serves. */
-  private void restorePreviousIfRolledBack(String endpointId, String secretId) {
-    Optional<WebhookSecrets> stored = secrets.read(secretId);
-    if (stored.isEmpty() || !stored.get().endpointId().equals(Optional.of(endpointId))) {
-      return;
+  /**
+   * The endpoint being deleted is the secret's current one: when the one it replaced still
+   * exists (the replacement rolled back), that one delivers again and its key is current.
+   *
+   * @return the secret as stored now
+   */
+  private Optional<WebhookSecrets> restorePreviousIfRolledBack(WebhookSecrets stored, String secretId) {
+    Optional<String> previousId = stored.previousEndpointId();
+    Optional<WebhookSecrets> restored = stored.withPreviousRestored();
+    if (previousId.isEmpty() || restored.isEmpty() || retrieve(previousId.get()) == null) {
+      return Optional.of(stored);
     }
-    Optional<String> previousId = stored.get().previousEndpointId();
-    Optional<WebhookSecrets> restored = stored.get().withPreviousRestored();
-    if (previousId.isPresent() && restored.isPresent() && retrieve(previousId.get()) != null) {
-      secrets.store(secretId, restored.get());
-      LOG.info("stripe.webhook_endpoint.previous_secret_restored", "endpointId", previousId.get());
+    enable(previousId.get());
+    secrets.store(secretId, restored.get());
+    LOG.info("stripe.webhook_endpoint.previous_secret_restored", "endpointId", previousId.get());
+    return restored;
+  }
+
+  /** The secret's previous endpoint is gone: its key verifies nothing any more. */
+  private void forgetPreviousIf(WebhookSecrets stored, String endpointId, String secretId, String why) {
+    if (stored.previous().isPresent() && stored.previousEndpointId().equals(Optional.of(endpointId))) {
+      secrets.store(secretId, stored.withoutPrevious());
+      LOG.info("stripe.webhook_endpoint.previous_secret_cleared", "endpointId", endpointId, "why", why);
     }
   }
 
@@ -250,14 +293,38 @@ final class WebhookEndpointRegistration {
   }
 
   /** Duplicates for the URL that are ours or nobody's; {@code replaced} is CloudFormation's to delete. */
-  private void removeOthersForUrl(List<WebhookEndpoint> endpoints, String url, Owner owner, String keepId,
-                                  String replaced) {
+  private Set<String> removeOthersForUrl(List<WebhookEndpoint> endpoints, String url, Owner owner, String keepId,
+                                         String replaced) {
+    Set<String> removed = new java.util.HashSet<>();
     for (WebhookEndpoint e : endpoints) {
       if (url.equals(e.getUrl()) && !e.getId().equals(keepId) && !e.getId().equals(replaced) && owner.mayTouch(e)) {
         deleteIfPresent(e.getId());
+        removed.add(e.getId());
         LOG.info("stripe.webhook_endpoint.replaced", "endpointId", e.getId(), "by", keepId);
       }
     }
+    return removed;
+  }
+
+  /**
+   * The replaced endpoint delivers nothing more once the new key is stored. Best effort: if
+   * Stripe refuses now, the webhook still verifies its deliveries (its key is kept) until
+   * CloudFormation's cleanup deletes it.
+   */
+  private void disable(String endpointId) {
+    try {
+      call("disable webhook endpoint", () -> stripe.v1().webhookEndpoints().update(endpointId,
+          WebhookEndpointUpdateParams.builder().setDisabled(true).build()));
+      LOG.info("stripe.webhook_endpoint.disabled", "endpointId", endpointId);
+    } catch (RuntimeException e) {
+      LOG.error("stripe.webhook_endpoint.disable_failed", e, "endpointId", endpointId);
+    }
+  }
+
+  private void enable(String endpointId) {
+    call("enable webhook endpoint", () -> stripe.v1().webhookEndpoints().update(endpointId,
+        WebhookEndpointUpdateParams.builder().setDisabled(false).build()));
+    LOG.info("stripe.webhook_endpoint.enabled", "endpointId", endpointId);
   }
 
   private void removeStrays(String url, WebhookEndpointRegistration.Owner owner, Set<String> existingIds) {

@@ -392,7 +392,7 @@ class StripeWebhookEndpointHandlerTest {
   // ------------------------------------------------------------------ replacing, and rolling back
 
   @Test
-  void replace_keepsThePreviousKeyForTheGracePeriod_andARollbackMakesItCurrentAgain() {
+  void replace_disablesTheReplacedEndpointOnceTheNewKeyIsStored_andARollbackEnablesItAndMakesItsKeyCurrentAgain() {
     String oldId = createdEndpointId();
     String oldKey = stripe.secretOf(oldId).orElseThrow();
     CloudFormationCustomResourceEvent update = updateEvent(oldId);
@@ -405,16 +405,59 @@ class StripeWebhookEndpointHandlerTest {
     WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
     assertEquals(stripe.secretOf(newId).orElseThrow(), stored.current());
     assertEquals(Optional.of(oldKey), stored.previous());
-    assertTrue(stored.previousUntil().orElseThrow().isAfter(java.time.Instant.now().plus(Duration.ofHours(71))));
-    assertTrue(stripe.endpoint(oldId).isPresent(), "both serve until CloudFormation finishes");
+    assertEquals(Optional.of(oldId), stored.previousEndpointId());
+    assertEquals(Optional.empty(), stored.previousUntil(), "kept while the replaced endpoint exists, not for a fixed time");
+    assertTrue(stripe.endpoint(oldId).orElseThrow().disabled(), "the replaced endpoint delivers nothing more");
+    assertFalse(stripe.endpoint(newId).orElseThrow().disabled());
 
     // a later resource fails: CloudFormation rolls back by deleting the new physical id
     assertEquals("SUCCESS", run(deleteEvent(newId)).get("Status"));
 
     assertTrue(stripe.endpoint(newId).isEmpty());
-    assertTrue(stripe.endpoint(oldId).isPresent());
-    assertEquals(Optional.of(oldKey), currentKey(secretArn), "the old endpoint's key is current again");
+    assertFalse(stripe.endpoint(oldId).orElseThrow().disabled(), "the old endpoint delivers again");
+    WebhookSecrets restored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(oldKey, restored.current(), "the old endpoint's key is current again");
+    assertEquals(Optional.empty(), restored.previous(), "the deleted replacement's key verifies nothing");
     assertNoSecretLeaked();
+  }
+
+  @Test
+  void replace_thenCloudFormationsCleanup_deletesTheReplacedEndpoint_andItsKeyStopsVerifying() {
+    String oldId = createdEndpointId();
+    stripe.setApiVersionOf(oldId, "2020-08-27");
+    String newId = (String) run(updateEvent(oldId)).get("PhysicalResourceId");
+
+    assertEquals("SUCCESS", run(deleteEvent(oldId)).get("Status"));
+
+    assertTrue(stripe.endpoint(oldId).isEmpty());
+    WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(stripe.secretOf(newId).orElseThrow(), stored.current());
+    assertEquals(List.of(stored.current()), stored.acceptedAt(java.time.Instant.now()));
+    assertNoSecretLeaked();
+  }
+
+  @Test
+  void replace_whenTheReplacedEndpointWasDeletedByHand_theCleanupFindsItGone_andClearsItsKey() {
+    String oldId = createdEndpointId();
+    stripe.setApiVersionOf(oldId, "2020-08-27");
+    String newId = (String) run(updateEvent(oldId)).get("PhysicalResourceId");
+    stripe.removeEndpoint(oldId); // an operator deleted it in the dashboard after its key leaked
+
+    assertEquals("SUCCESS", run(deleteEvent(oldId)).get("Status"));
+
+    WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(stripe.secretOf(newId).orElseThrow(), stored.current());
+    assertEquals(Optional.empty(), stored.previous(), "a leaked key of a deleted endpoint verifies nothing");
+  }
+
+  @Test
+  void create_overAnEndpointItRemoves_keepsNoKeyOfIt() {
+    String first = createdEndpointId();
+    String second = createdEndpointId(); // the first, for the same URL, was removed
+
+    WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(stripe.secretOf(second).orElseThrow(), stored.current());
+    assertEquals(Optional.empty(), stored.previous(), first + " is gone: its key must not verify");
   }
 
   @Test
@@ -495,6 +538,7 @@ class StripeWebhookEndpointHandlerTest {
     assertNotEquals(older.id(), id);
     assertEquals(Stripe.API_VERSION, stripe.endpoint(id).orElseThrow().apiVersion());
     assertTrue(stripe.endpoint(older.id()).isPresent(), "the replaced one is CloudFormation's to delete");
+    assertTrue(stripe.endpoint(older.id()).orElseThrow().disabled(), "and delivers nothing more");
     assertEquals(stripe.secretOf(id), currentKey(secretArn));
     assertNoSecretLeaked();
 

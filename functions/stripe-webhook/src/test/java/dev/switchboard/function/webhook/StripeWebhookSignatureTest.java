@@ -174,12 +174,12 @@ class StripeWebhookSignatureTest {
   }
 
   @Test
-  void afterTheEndpointWasReplaced_deliveriesSignedWithThePreviousKey_areAcceptedOnlyWithinTheGracePeriod() {
+  void afterTheEndpointWasReplaced_deliveriesSignedWithThePreviousKey_areAcceptedOnlyWhileTheSecretKeepsIt() {
     String replaced = "whsec_test_of_the_replaced_endpoint";
-    String rolled = WebhookSecrets.of("we_old", replaced)
-        .rolledTo("we_new", WEBHOOK_SECRET, NOW.minus(Duration.ofHours(71)), Duration.ofHours(72)).stored();
+    // no fixed end: the registrar clears the key when the replaced endpoint is deleted
+    WebhookSecrets rolled = WebhookSecrets.replacing("we_new", WEBHOOK_SECRET, "we_old", replaced);
     Map<String, String> env = f.settings();
-    env.put("STRIPE_WEBHOOK_SECRET", rolled);
+    env.put("STRIPE_WEBHOOK_SECRET", rolled.stored());
     f.handler = f.handler(Settings.of(env));
 
     f.send(f.delivery(body, StripeSignatures.header(body, replaced, NOW)), 200);
@@ -187,11 +187,16 @@ class StripeWebhookSignatureTest {
     f.send(f.delivery(next), 200);
     f.assertWallet(org, 5700);
 
-    String expired = WebhookSecrets.of("we_old", replaced)
-        .rolledTo("we_new", WEBHOOK_SECRET, NOW.minus(Duration.ofHours(73)), Duration.ofHours(72)).stored();
-    env.put("STRIPE_WEBHOOK_SECRET", expired);
+    env.put("STRIPE_WEBHOOK_SECRET", rolled.withoutPrevious().stored());
     f.handler = f.handler(Settings.of(env));
     String late = f.stripe.checkoutSessionCompleted(StripeEvents.id("evt"), StripeEvents.topUp(org, 900));
+    assertEquals("invalid_signature", f.errorCode(f.delivery(late, StripeSignatures.header(late, replaced, NOW)), 400));
+
+    // an older registrar's previousUntil still ends it
+    env.put("STRIPE_WEBHOOK_SECRET", "{\"endpointId\":\"we_new\",\"current\":\"" + WEBHOOK_SECRET
+        + "\",\"previousEndpointId\":\"we_old\",\"previous\":\"" + replaced + "\",\"previousUntil\":\""
+        + NOW.minus(Duration.ofMinutes(1)) + "\"}");
+    f.handler = f.handler(Settings.of(env));
     assertEquals("invalid_signature", f.errorCode(f.delivery(late, StripeSignatures.header(late, replaced, NOW)), 400));
     f.assertWallet(org, 5700);
   }
