@@ -293,9 +293,9 @@ class TemplateTest {
   }
 
   @Test
-  void theReconciler_runsOneAtATime_andAFailedRunIsLeftToTheNextRun() {
+  void theReconciler_reservesNoConcurrency_andAFailedRunIsLeftToTheNextRun() {
     Map<String, Object> reconcile = properties(functions().get("ReconcileFunction"));
-    assertEquals(1, reconcile.get("ReservedConcurrentExecutions"));
+    assertFalse(reconcile.containsKey("ReservedConcurrentExecutions"), "runs that overlap lease different numbers");
     assertEquals(0, map(reconcile.get("EventInvokeConfig")).get("MaximumRetryAttempts"), "Lambda's async retries");
     Map<String, Object> schedule = map(map(map(reconcile.get("Events")).get("Every15Minutes")).get("Properties"));
     assertEquals(0, map(schedule.get("RetryPolicy")).get("MaximumRetryAttempts"), "EventBridge's retries");
@@ -330,8 +330,8 @@ class TemplateTest {
     Map<String, Object> parameters = map(template.get("Parameters"));
     assertEquals("INFO", map(parameters.get("ApplicationLogLevel")).get("Default"));
     assertEquals("INFO", map(parameters.get("SystemLogLevel")).get("Default"));
-    assertEquals("PassThrough", map(parameters.get("Tracing")).get("Default"), "X-Ray is off unless asked for");
-    assertEquals(List.of("PassThrough", "Active"), map(parameters.get("Tracing")).get("AllowedValues"));
+    assertEquals("Disabled", map(parameters.get("Tracing")).get("Default"), "X-Ray is off unless asked for");
+    assertEquals(List.of("Disabled", "PassThrough", "Active"), map(parameters.get("Tracing")).get("AllowedValues"));
   }
 
   @Test
@@ -497,7 +497,7 @@ class TemplateTest {
         default -> {
           if (key.startsWith("Fn::") && !Set.of("Fn::Join", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or",
               "Fn::Select", "Fn::Split", "Fn::Base64", "Fn::GetAZs", "Fn::FindInMap", "Fn::ImportValue",
-              "Fn::Cidr").contains(key)) {
+              "Fn::Cidr", "Fn::Contains").contains(key)) {
             problems.add(here + ": unknown intrinsic " + key);
           }
         }

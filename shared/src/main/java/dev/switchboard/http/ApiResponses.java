@@ -90,6 +90,12 @@ public final class ApiResponses {
       return error(new SwitchboardException(ErrorCode.SERVICE_UNAVAILABLE,
           "the service is busy; try again shortly", Map.of(RETRY_AFTER_SECONDS, DATABASE_RETRY_AFTER_SECONDS)));
     } catch (RuntimeException e) {
+      if (PrimingEvents.REQUEST_ID.equals(requestId)) {
+        // a version published before its schema exists (the migration has not run yet) fails
+        // its priming: no user's request crashed, so RequestsCrashedAlarm must not hear of it
+        LOG.warn("snapstart.prime.request_failed", "errorType", e.getClass().getName());
+        return error(new SwitchboardException(ErrorCode.INTERNAL, "priming failed", Map.of()));
+      }
       LOG.error("request.crashed", e, "apiRequestId", requestId);
       Map<String, Object> details = requestId.isEmpty() ? Map.of() : Map.of("requestId", requestId);
       return error(new SwitchboardException(

@@ -12,6 +12,8 @@ import java.util.Map;
 public final class PrimingEvents {
   /** A version-4-shaped uuid no organisation has: the nil uuid with the version bits set. */
   public static final String NO_SUCH_ORG = "00000000-0000-4000-8000-000000000000";
+  /** API Gateway's request id of every priming request: what ApiResponses knows a priming by. */
+  public static final String REQUEST_ID = "snapstart-priming";
 
   private PrimingEvents() {}
 
@@ -30,7 +32,7 @@ public final class PrimingEvents {
         .withBody(body)
         .withIsBase64Encoded(false)
         .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-            .withRequestId("snapstart-priming")
+            .withRequestId(REQUEST_ID)
             .withRouteKey(routeKey)
             .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod(method).withPath(path).build())
             .withAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder()
