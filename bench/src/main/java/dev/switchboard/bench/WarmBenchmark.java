@@ -11,19 +11,30 @@ import dev.switchboard.function.provision.ProvisionNumberHandler;
 import dev.switchboard.function.release.ReleaseNumberHandler;
 import dev.switchboard.function.wallet.WalletHandler;
 import dev.switchboard.function.webhook.StripeWebhookHandler;
+import dev.switchboard.domain.Country;
+import dev.switchboard.domain.Direction;
+import dev.switchboard.domain.E164Number;
+import dev.switchboard.domain.NumberType;
+import dev.switchboard.domain.OrgId;
+import dev.switchboard.domain.Pence;
+import dev.switchboard.numbers.Credentials;
+import dev.switchboard.numbers.ManagedNumber;
+import dev.switchboard.numbers.ManagedNumbers;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.org.Organizations;
+import dev.switchboard.wallet.Ledger;
 import dev.switchboard.wiring.Platform;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +56,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * activate with credential, mapping and agent link; mark releasing and unlink; released).
  */
 final class WarmBenchmark implements Benchmark {
+  private static final Organizations ORGANIZATIONS = new Organizations();
+  private static final ManagedNumbers NUMBERS = new ManagedNumbers();
+  private static final Credentials CREDENTIALS = new Credentials();
+  private static final Ledger LEDGER = new Ledger();
   private static final int[] CONCURRENCY = {1, 8};
   private static final long WARM_UP_MILLIS = 1_000;
   private static final long MEASURE_MILLIS = 2_000;
@@ -192,12 +207,7 @@ final class WarmBenchmark implements Benchmark {
             event("list-numbers.json", orgs.get(w))),
         w -> sqlOp(url, c -> {
           requireOrg(c, orgs.get(w));
-          query(c, """
-              SELECT type, is_managed, managed_number_id, metadata::text AS metadata FROM org_credentials
-               WHERE org_id = ? AND is_active
-                 AND metadata ->> 'vapiPhoneId' IS NOT NULL AND metadata ->> 'phoneNumber' IS NOT NULL
-               ORDER BY is_managed DESC, CASE type WHEN 'inbound' THEN 0 WHEN 'outbound' THEN 1 ELSE 2 END,
-                        created_at, id""", orgs.get(w));
+          CREDENTIALS.dropdown(c, new OrgId(orgs.get(w)));
         }), 75));
     ops.add(new Operation("search GET /phone-numbers/available",
         w -> apiOp(new ProvisionNumberHandler(Settings.of(settings), SagaHooks.NONE)::handleRequest,
@@ -210,11 +220,7 @@ final class WarmBenchmark implements Benchmark {
             event("wallet-get.json", orgs.get(w))),
         w -> sqlOp(url, c -> {
           requireOrg(c, orgs.get(w));
-          query(c, """
-              SELECT id, seq, type, direction, amount_pence, balance_before_pence, balance_after_pence,
-                     description, stripe_payment_intent_id, created_at
-                FROM credit_transactions WHERE org_id = ? AND (?::bigint IS NULL OR seq < ?::bigint)
-               ORDER BY seq DESC LIMIT 21""", orgs.get(w), null, null);
+          LEDGER.page(c, new OrgId(orgs.get(w)), null, 21);
         }), 0));
     ops.add(new Operation("webhook POST /webhooks/stripe",
         w -> {
@@ -288,100 +294,50 @@ final class WarmBenchmark implements Benchmark {
   }
 
   private static void requireOrg(Connection c, UUID org) throws SQLException {
-    if (query(c, "SELECT id, name, wallet_balance_pence, telephony_mode, stripe_customer_id FROM organizations "
-        + "WHERE id = ?", org) != 1) {
-      throw new IllegalStateException("no organisation " + org);
-    }
+    ORGANIZATIONS.require(c, new OrgId(org));
   }
 
-  private static int query(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        if (args[i] == null) {
-          ps.setNull(i + 1, java.sql.Types.BIGINT);
-        } else {
-          ps.setObject(i + 1, args[i]);
-        }
-      }
-      int rows = 0;
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          rows++;
-        }
-      }
-      return rows;
-    }
-  }
-
-  private static void update(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      ps.executeUpdate();
-    }
-  }
-
-  /** The provisioning and release sagas' database steps, four transactions, no provider calls. */
-  private static Op bareLifecycle(String url, UUID org) throws SQLException {
+  /**
+   * The provisioning and release sagas' database steps, four transactions, no provider calls:
+   * the repository methods the sagas call, on this worker's own connection.
+   */
+  private static Op bareLifecycle(String url, UUID orgUuid) throws SQLException {
     Connection c = BareConnections.open(url);
     c.setAutoCommit(false);
+    OrgId org = new OrgId(orgUuid);
+    Pence price = Pence.of(1000);
+    Duration lease = Duration.ofSeconds(60);
     return () -> {
-      String phone = "+1415" + (2_000_000 + ThreadLocalRandom.current().nextInt(7_999_999));
+      E164Number phone = new E164Number("+1415" + (2_000_000 + ThreadLocalRandom.current().nextInt(7_999_999)));
       // 1: lock the org, no live number, insert the provisioning row, charge, record the subaccount
-      query(c, "SELECT id, wallet_balance_pence FROM organizations WHERE id = ? FOR UPDATE", org);
-      query(c, "SELECT 1 FROM managed_phone_numbers WHERE org_id = ? AND routing_direction = 'inbound' "
-          + "AND status IN ('provisioning', 'active', 'releasing')", org);
-      UUID id;
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO managed_phone_numbers (org_id, country_code, number_type, area_code, routing_direction,
-                                             status, price_pence, charged_at, lease_expires_at)
-          VALUES (?, 'US', 'local', '415', 'inbound', 'provisioning', 1000, now(), now() + interval '60 seconds')
-          RETURNING id""")) {
-        ps.setObject(1, org);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          id = rs.getObject(1, UUID.class);
-        }
-      }
-      update(c, """
-          INSERT INTO credit_transactions (org_id, type, direction, amount_pence, balance_before_pence,
-                 balance_after_pence, idempotency_key, managed_number_id, description)
-          VALUES (?, 'number_purchase', 'debit', 1000, 0, 0, ?, ?, 'Managed inbound number')""",
-          org, "number:" + id + ":charge", id);
-      update(c, "UPDATE managed_phone_numbers SET twilio_account_sid = ?, updated_at = now() WHERE id = ?",
-          "AC" + org.toString().replace("-", ""), id);
+      ORGANIZATIONS.lock(c, org);
+      NUMBERS.hasLiveNumber(c, org, Direction.INBOUND);
+      UUID id = NUMBERS.insertProvisioning(c, org, Country.US, NumberType.LOCAL, Optional.of("415"),
+          Direction.INBOUND, price, lease);
+      LEDGER.post(c, Ledger.Entry.debit(org, Ledger.Kind.NUMBER_PURCHASE, price, "number:" + id + ":charge",
+          "Managed inbound number").forNumber(id));
+      NUMBERS.recordSubaccount(c, id, "AC" + orgUuid.toString().replace("-", ""));
       c.commit();
       // 2: bought and imported: record both, activate with credential, mapping and agent link
-      update(c, "UPDATE managed_phone_numbers SET phone_number = ?, twilio_phone_sid = ?, purchased_at = now(), "
-          + "updated_at = now() WHERE id = ?", phone, "PN" + id.toString().replace("-", ""), id);
-      update(c, "UPDATE managed_phone_numbers SET vapi_phone_id = ?, imported_at = now(), updated_at = now() "
-          + "WHERE id = ?", "vapi-" + id, id);
-      update(c, "UPDATE managed_phone_numbers SET status = 'active', provisioned_at = now(), lease_expires_at = NULL, "
-          + "updated_at = now() WHERE id = ? AND status = 'provisioning'", id);
-      update(c, "INSERT INTO org_credentials (org_id, provider, type, is_managed, managed_number_id, metadata) "
-          + "VALUES (?, 'twilio', 'inbound', true, ?, ?::jsonb)", org, id,
-          "{\"phoneNumber\":\"" + phone + "\",\"vapiPhoneId\":\"vapi-" + id + "\",\"managedNumberId\":\"" + id
-              + "\",\"name\":\"Managed inbound\"}");
-      update(c, "INSERT INTO phone_number_mapping (org_id, phone_number, managed_number_id) VALUES (?, ?, ?)",
-          org, phone, id);
-      update(c, "UPDATE agents SET vapi_phone_number_id = ?, linked_phone_number_id = ?, updated_at = now() "
-          + "WHERE org_id = ? AND role = 'inbound'", "vapi-" + id, id, org);
+      String vapiId = "vapi-" + id;
+      NUMBERS.recordPurchase(c, id, phone, "PN" + id.toString().replace("-", ""));
+      NUMBERS.recordImport(c, id, vapiId);
+      NUMBERS.activate(c, id);
+      CREDENTIALS.insertManaged(c, org, id, Direction.INBOUND.wire(), phone.value(), vapiId);
+      NUMBERS.insertInboundMapping(c, org, id, phone);
+      NUMBERS.linkAgents(c, org, id, Direction.INBOUND, vapiId);
       c.commit();
-      // 3: release starts: lock it, mark releasing, remove credential, mapping and agent link
-      query(c, "SELECT id, status FROM managed_phone_numbers WHERE id = ? AND org_id = ? FOR UPDATE", id, org);
-      update(c, "UPDATE agents SET vapi_phone_number_id = NULL, linked_phone_number_id = NULL, updated_at = now() "
-          + "WHERE linked_phone_number_id = ?", id);
-      update(c, "DELETE FROM org_credentials WHERE managed_number_id = ?", id);
-      update(c, "DELETE FROM phone_number_mapping WHERE managed_number_id = ?", id);
-      update(c, "UPDATE managed_phone_numbers SET status = 'releasing', attempts = 0, "
-          + "lease_expires_at = now() + interval '60 seconds', updated_at = now() WHERE id = ? AND status = 'active'", id);
+      // 3: release starts: lock it, mark releasing, remove mapping, credential and agent link
+      ManagedNumber n = NUMBERS.lockOfOrg(c, org, id).orElseThrow();
+      NUMBERS.markReleasing(c, id, lease);
+      NUMBERS.deleteMapping(c, id);
+      CREDENTIALS.deleteManaged(c, id);
+      NUMBERS.unlinkAgents(c, n);
       c.commit();
       // 4: released at both providers
-      update(c, "UPDATE managed_phone_numbers SET vapi_released_at = now(), updated_at = now() WHERE id = ?", id);
-      update(c, "UPDATE managed_phone_numbers SET twilio_released_at = now(), updated_at = now() WHERE id = ?", id);
-      update(c, "UPDATE managed_phone_numbers SET status = 'released', released_at = now(), lease_expires_at = NULL, "
-          + "updated_at = now() WHERE id = ? AND status = 'releasing'", id);
+      NUMBERS.recordVapiReleased(c, id);
+      NUMBERS.recordTwilioReleased(c, id);
+      NUMBERS.markReleased(c, id);
       c.commit();
     };
   }

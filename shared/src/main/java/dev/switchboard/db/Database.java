@@ -77,6 +77,14 @@ public final class Database {
     }
   }
 
+  /** {@link #inTransaction} for work that answers nothing. */
+  public void useTransaction(TransactionWork work) {
+    inTransaction(tx -> {
+      work.run(tx);
+      return null;
+    });
+  }
+
   private <T> T runOnce(Connection c, TransactionCallback<T> work) {
     boolean healthy = false;
     boolean committing = false;

@@ -87,10 +87,7 @@ final class ProviderCleanup {
       return n;
     }
     if (n.phoneNumber().isEmpty() || n.twilioAccountSid().isEmpty()) {
-      db.inTransaction(tx -> {
-        numbers.recordNothingAt(tx, n.id(), ReleaseStep.TWILIO);
-        return null;
-      });
+      db.useTransaction(tx -> numbers.recordNothingAt(tx, n.id(), ReleaseStep.TWILIO));
       return reload(n);
     }
     Optional<OwnedNumber> found = telephony.findOwned(n.twilioAccountSid().get(), n.phoneNumber().get());
@@ -105,14 +102,13 @@ final class ProviderCleanup {
       throw new NotSettled("twilio"); // another live attempt is buying that number: wait until it knows
     }
     Optional<OwnedNumber> owned = claim.isPresent() ? Optional.empty() : found;
-    db.inTransaction(tx -> {
+    db.useTransaction(tx -> {
       if (owned.isPresent()) {
         LOG.info("number.cleanup.found_late_purchase", "numberId", n.id(), "sid", owned.get().sid());
         numbers.recordPhoneSid(tx, n.id(), owned.get().sid());
       } else {
         numbers.recordNothingAt(tx, n.id(), ReleaseStep.TWILIO);
       }
-      return null;
     });
     return reload(n);
   }
@@ -128,20 +124,14 @@ final class ProviderCleanup {
       if (id.isPresent()) {
         String found = id.get();
         LOG.info("number.cleanup.found_late_import", "numberId", n.id(), "vapiPhoneId", found);
-        db.inTransaction(tx -> {
-          numbers.recordVapiId(tx, n.id(), found);
-          return null;
-        });
+        db.useTransaction(tx -> numbers.recordVapiId(tx, n.id(), found));
       }
     }
     if (id.isPresent()) {
       boolean deleted = voice.delete(id.get());
       LOG.info("number.vapi.released", "numberId", n.id(), "vapiPhoneId", id.get(), "alreadyGone", !deleted);
     }
-    db.inTransaction(tx -> {
-      numbers.recordVapiReleased(tx, n.id());
-      return null;
-    });
+    db.useTransaction(tx -> numbers.recordVapiReleased(tx, n.id()));
   }
 
   private void releaseFromTwilio(ManagedNumber n) {
@@ -149,10 +139,7 @@ final class ProviderCleanup {
       boolean released = telephony.release(n.twilioAccountSid().orElseThrow(), n.twilioPhoneSid().get());
       LOG.info("number.twilio.released", "numberId", n.id(), "sid", n.twilioPhoneSid().get(), "alreadyGone", !released);
     }
-    db.inTransaction(tx -> {
-      numbers.recordTwilioReleased(tx, n.id());
-      return null;
-    });
+    db.useTransaction(tx -> numbers.recordTwilioReleased(tx, n.id()));
   }
 
   private ManagedNumber reload(ManagedNumber n) {

@@ -99,10 +99,9 @@ public final class ProvisionNumber {
           && refused.code() != ErrorCode.REQUEST_IN_PROGRESS && refused.code() != ErrorCode.IDEMPOTENCY_CONFLICT
           && refused.code() != ErrorCode.ORG_NOT_FOUND && refused.code() != ErrorCode.RATE_LIMITED) {
         Answer answer = Answer.of(refused);
-        db.inTransaction(tx -> {
+        db.useTransaction(tx -> {
           keys.recordRefusal(tx, orgId, IdempotencyKeys.PROVISION, idempotencyKey.get(), request.fingerprint(),
               answer.status(), answer.body());
-          return null;
         });
       }
       throw refused;
@@ -198,10 +197,7 @@ public final class ProvisionNumber {
     String step = "subaccount";
     try {
       StoredSubaccount subaccount = s.subaccount().orElseGet(() -> createSubaccount(s));
-      db.inTransaction(tx -> {
-        numbers.recordSubaccount(tx, s.numberId(), subaccount.accountSid());
-        return null;
-      });
+      db.useTransaction(tx -> numbers.recordSubaccount(tx, s.numberId(), subaccount.accountSid()));
       hooks.after("subaccount");
 
       step = "address";
@@ -226,10 +222,7 @@ public final class ProvisionNumber {
       String token = cipher.decrypt(subaccount.encryptedToken(), subaccount.tokenBinding());
       ImportedNumber imported = voice.importTwilioNumber(new VoicePlatform.TwilioImport(bought.phoneNumber(),
           subaccount.accountSid(), token, Credentials.managedName(request.direction().wire()), s.assistantId()));
-      db.inTransaction(tx -> {
-        numbers.recordImport(tx, s.numberId(), imported.id());
-        return null;
-      });
+      db.useTransaction(tx -> numbers.recordImport(tx, s.numberId(), imported.id()));
       hooks.after("vapi_import");
 
       step = "activate";
@@ -316,10 +309,7 @@ public final class ProvisionNumber {
 
   private String createAddress(StoredSubaccount subaccount, ProvisionRequest request) {
     String sid = telephony.createAddress(subaccount.accountSid(), request.address().orElseThrow());
-    db.inTransaction(tx -> {
-      subaccounts.insertAddress(tx, subaccount.id(), request.country(), sid);
-      return null;
-    });
+    db.useTransaction(tx -> subaccounts.insertAddress(tx, subaccount.id(), request.country(), sid));
     return sid;
   }
 
@@ -339,10 +329,7 @@ public final class ProvisionNumber {
       }
       try {
         OwnedNumber bought = telephony.buy(subaccount.accountSid(), number, addressSid);
-        db.inTransaction(tx -> {
-          numbers.recordPurchase(tx, numberId, bought.phoneNumber(), bought.sid());
-          return null;
-        });
+        db.useTransaction(tx -> numbers.recordPurchase(tx, numberId, bought.phoneNumber(), bought.sid()));
         return bought;
       } catch (ProviderRejected e) {
         if (!TWILIO_NUMBER_UNAVAILABLE.equals(e.code())) {
@@ -357,10 +344,7 @@ public final class ProvisionNumber {
   /** False when another live record holds the number (the database's one-live-per-phone-number rule). */
   private boolean recordCandidate(UUID numberId, E164Number number) {
     try {
-      db.inTransaction(tx -> {
-        numbers.recordCandidate(tx, numberId, number);
-        return null;
-      });
+      db.useTransaction(tx -> numbers.recordCandidate(tx, numberId, number));
       return true;
     } catch (DatabaseException e) {
       if (UNIQUE_VIOLATION.equals(e.sqlState())) {

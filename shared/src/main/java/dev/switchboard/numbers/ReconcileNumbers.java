@@ -72,10 +72,7 @@ public final class ReconcileNumbers {
       for (UUID id : leased) {
         ManagedNumber n = db.inTransaction(tx -> numbers.find(tx, id)).orElseThrow();
         if (!timeLeft.getAsBoolean()) {
-          db.inTransaction(tx -> {
-            numbers.releaseLease(tx, id);
-            return null;
-          });
+          db.useTransaction(tx -> numbers.releaseLease(tx, id));
           continue;
         }
         try {
@@ -140,10 +137,7 @@ public final class ReconcileNumbers {
     if (!dryRun) {
       // a short page reached the end: the next run starts over at the first subaccount
       Optional<UUID> next = page.size() < pageSize ? Optional.empty() : Optional.of(page.get(page.size() - 1).id());
-      db.inTransaction(tx -> {
-        subaccounts.saveSweepCursor(tx, next);
-        return null;
-      });
+      db.useTransaction(tx -> subaccounts.saveSweepCursor(tx, next));
     }
     for (StoredSubaccount s : page) {
       try {

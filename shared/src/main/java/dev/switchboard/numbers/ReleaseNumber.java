@@ -110,10 +110,7 @@ public final class ReleaseNumber {
       LOG.warn("release.pending", "numberId", n.id(), "pendingSteps", result.pendingSteps());
       return releasing(pending);
     }
-    db.inTransaction(tx -> {
-      numbers.markReleased(tx, n.id());
-      return null;
-    });
+    db.useTransaction(tx -> numbers.markReleased(tx, n.id()));
     LOG.info("release.done", "numberId", n.id());
     Metrics.emit(Metric.NUMBERS_RELEASED, 1);
     return Answer.of(200, Json.obj(

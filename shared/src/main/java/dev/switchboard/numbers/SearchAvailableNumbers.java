@@ -64,10 +64,9 @@ public final class SearchAvailableNumbers {
   }
 
   public Map<String, Object> search(OrgId orgId, Telephony.NumberSearch search) {
-    db.inTransaction(tx -> {
+    db.useTransaction(tx -> {
       organizations.require(tx, orgId);
       rateLimits.take(tx, orgId, limit, "number searches");
-      return null;
     });
     List<Map<String, Object>> found = telephony.searchAvailable(telephony.masterAccountSid(), search).stream()
         .limit(search.limit())

@@ -1,12 +1,11 @@
 package dev.switchboard.numbers;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.Country;
 import dev.switchboard.domain.OrgId;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -41,14 +40,9 @@ public final class Subaccounts {
   }
 
   public Optional<StoredSubaccount> find(Connection tx, OrgId orgId) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
+    return Sql.one(tx, """
         SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts WHERE org_id = ?
-        """)) {
-      ps.setObject(1, orgId.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
-      }
-    }
+        """, Subaccounts::map, orgId.value());
   }
 
   /**
@@ -57,114 +51,63 @@ public final class Subaccounts {
    */
   public StoredSubaccount insertOrGet(Connection tx, OrgId orgId, String accountSid, String encryptedToken,
                                       String friendlyName) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
+    Sql.update(tx, """
         INSERT INTO twilio_subaccounts (org_id, account_sid, auth_token_encrypted, friendly_name)
         VALUES (?, ?, ?, ?)
         ON CONFLICT (org_id) DO NOTHING
-        """)) {
-      ps.setObject(1, orgId.value());
-      ps.setString(2, accountSid);
-      ps.setString(3, encryptedToken);
-      ps.setString(4, friendlyName);
-      ps.executeUpdate();
-    }
+        """, orgId.value(), accountSid, encryptedToken, friendlyName);
     return find(tx, orgId).orElseThrow();
   }
 
-  /** Every subaccount, for the reconciler's orphan check. */
   /** Active subaccounts after {@code afterId} (from the first when empty), in id order: one page of the orphan sweep. */
   public List<StoredSubaccount> page(Connection tx, Optional<UUID> afterId, int limit) throws SQLException {
-    List<StoredSubaccount> out = new ArrayList<>();
-    try (PreparedStatement ps = tx.prepareStatement("""
+    return Sql.list(tx, """
         SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts
          WHERE status = 'active' AND (?::uuid IS NULL OR id > ?::uuid) ORDER BY id LIMIT ?
-        """)) {
-      ps.setObject(1, afterId.orElse(null));
-      ps.setObject(2, afterId.orElse(null));
-      ps.setInt(3, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(map(rs));
-        }
-      }
-    }
-    return out;
+        """, Subaccounts::map, afterId.orElse(null), afterId.orElse(null), limit);
   }
 
   /** Where the orphan sweep stopped: the last subaccount it checked; empty to start from the first. */
   public Optional<UUID> sweepCursor(Connection tx) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "SELECT after_id FROM reconcile_cursors WHERE name = '" + SWEEP_CURSOR + "'");
-         ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? Optional.ofNullable(rs.getObject(1, UUID.class)) : Optional.empty();
-    }
+    return Sql.one(tx, "SELECT after_id FROM reconcile_cursors WHERE name = ?",
+        rs -> Optional.ofNullable(rs.getObject("after_id", UUID.class)), SWEEP_CURSOR).flatMap(id -> id);
   }
 
   public void saveSweepCursor(Connection tx, Optional<UUID> afterId) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
-        INSERT INTO reconcile_cursors (name, after_id) VALUES ('%s', ?)
+    Sql.update(tx, """
+        INSERT INTO reconcile_cursors (name, after_id) VALUES (?, ?)
         ON CONFLICT (name) DO UPDATE SET after_id = EXCLUDED.after_id, updated_at = now()
-        """.formatted(SWEEP_CURSOR))) {
-      ps.setObject(1, afterId.orElse(null));
-      ps.executeUpdate();
-    }
+        """, SWEEP_CURSOR, afterId.orElse(null));
   }
-
 
   /**
    * Subaccounts whose token is not yet under the newest key and format ({@code current} is the
    * prefix of a current value), locked for this transaction; rows another run holds are skipped.
    */
   public List<StoredSubaccount> tokensToReencrypt(Connection tx, String current, int limit) throws SQLException {
-    List<StoredSubaccount> out = new ArrayList<>();
-    try (PreparedStatement ps = tx.prepareStatement("""
+    return Sql.list(tx, """
         SELECT id, org_id, account_sid, auth_token_encrypted, status FROM twilio_subaccounts
          WHERE left(auth_token_encrypted, length(?)) <> ?
          ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED
-        """)) {
-      ps.setString(1, current);
-      ps.setString(2, current);
-      ps.setInt(3, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(map(rs));
-        }
-      }
-    }
-    return out;
+        """, Subaccounts::map, current, current, limit);
   }
 
   /** Replaces a token's ciphertext (the same secret, under another key or format). */
   public void replaceEncryptedToken(Connection tx, UUID id, String encryptedToken) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "UPDATE twilio_subaccounts SET auth_token_encrypted = ?, updated_at = now() WHERE id = ?")) {
-      ps.setString(1, encryptedToken);
-      ps.setObject(2, id);
-      ps.executeUpdate();
-    }
+    Sql.update(tx, "UPDATE twilio_subaccounts SET auth_token_encrypted = ?, updated_at = now() WHERE id = ?",
+        encryptedToken, id);
   }
 
   public Optional<String> addressSid(Connection tx, UUID subaccountId, Country country) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "SELECT address_sid FROM twilio_addresses WHERE subaccount_id = ? AND iso_country = ?")) {
-      ps.setObject(1, subaccountId);
-      ps.setString(2, country.wire());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    }
+    return Sql.one(tx, "SELECT address_sid FROM twilio_addresses WHERE subaccount_id = ? AND iso_country = ?",
+        rs -> rs.getString("address_sid"), subaccountId, country.wire());
   }
 
   public void insertAddress(Connection tx, UUID subaccountId, Country country, String addressSid) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
+    Sql.update(tx, """
         INSERT INTO twilio_addresses (subaccount_id, iso_country, address_sid) VALUES (?, ?, ?)
         ON CONFLICT (subaccount_id, iso_country) DO NOTHING
-        """)) {
-      ps.setObject(1, subaccountId);
-      ps.setString(2, country.wire());
-      ps.setString(3, addressSid);
-      ps.executeUpdate();
-    }
+        """, subaccountId, country.wire(), addressSid);
   }
 
   private static StoredSubaccount map(ResultSet rs) throws SQLException {

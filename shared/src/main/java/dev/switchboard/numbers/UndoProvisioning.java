@@ -116,14 +116,13 @@ public final class UndoProvisioning {
     ProviderCleanup.Result result;
     try {
       result = cleanup.cleanUp(n, outcomeUnknown);
-      db.inTransaction(tx -> {
+      db.useTransaction(tx -> {
         if (result.done()) {
           numbers.finishCleanup(tx, n.id());
         } else {
           numbers.recordFailure(tx, n.id(), n.failedStep().orElse("cleanup"),
               result.failure().map(Throwable::getMessage).orElse("clean-up pending"));
         }
-        return null;
       });
     } catch (DatabaseUnavailable | DatabaseException e) {
       // the refund and the answer are committed: what the providers still hold stays on the

@@ -1,5 +1,6 @@
 package dev.switchboard.org;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import dev.switchboard.domain.TelephonyMode;
@@ -47,6 +48,14 @@ public final class Organizations {
       ps.setString(3, mode.wire());
       ps.executeUpdate();
     }
+  }
+
+  /**
+   * Whether the organisation exists, as a condition another statement asks in its own round
+   * trip. An organisation's row is never deleted, so an older snapshot cannot be wrong about it.
+   */
+  public static Sql.Fragment exists(OrgId orgId) {
+    return Sql.Fragment.of("EXISTS (SELECT 1 FROM organizations WHERE id = ?)", orgId.value());
   }
 
   private Optional<Organization> select(Connection tx, OrgId orgId, String sql) throws SQLException {

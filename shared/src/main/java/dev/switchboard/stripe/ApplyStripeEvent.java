@@ -185,10 +185,7 @@ public final class ApplyStripeEvent {
   private void recordFailure(StripeEvent event, RuntimeException cause) {
     String error = describe(cause);
     try {
-      database.inTransaction(tx -> {
-        events.recordFailure(tx, event, error);
-        return null;
-      });
+      database.useTransaction(tx -> events.recordFailure(tx, event, error));
     } catch (RuntimeException e) {
       // the database is unreachable: Stripe's retry is the record now
       LOG.error("stripe.event.failure_not_recorded", e, "eventId", event.id());

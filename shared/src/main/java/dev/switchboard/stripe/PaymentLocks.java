@@ -1,6 +1,6 @@
 package dev.switchboard.stripe;
 
-import dev.switchboard.domain.OrgId;
+import dev.switchboard.db.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,22 +27,21 @@ final class PaymentLocks {
   }
 
   /**
-   * Takes the lock and says whether the organisation exists, in one round trip (the credit's
-   * hot path). The existence check may read a snapshot from before the lock was granted: an
-   * organisation's row is never deleted, so that cannot matter. Nothing else may be read
+   * Takes the lock and answers {@code question} (a table's own condition, such as
+   * {@code Organizations.exists}) in one round trip: the credit's hot path. The question may be
+   * answered from a snapshot taken before the lock was granted, so it must be one whose answer
+   * cannot change meanwhile (an organisation's row is never deleted). Nothing else may be read
    * here: it would miss what a delivery holding the lock committed while this one waited.
    */
-  static boolean lockAndFindOrg(Connection tx, String paymentIntentId, OrgId org) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
-        SELECT pg_advisory_xact_lock(?, hashtext(?)),
-               EXISTS (SELECT 1 FROM organizations WHERE id = ?) AS org_exists
-        """)) {
+  static boolean lockAnd(Connection tx, String paymentIntentId, Sql.Fragment question) throws SQLException {
+    try (PreparedStatement ps = tx.prepareStatement(
+        "SELECT pg_advisory_xact_lock(?, hashtext(?)), " + question.sql() + " AS answer")) {
       ps.setInt(1, NAMESPACE);
       ps.setString(2, paymentIntentId);
-      ps.setObject(3, org.value());
+      question.bind(ps, 3);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getBoolean("org_exists");
+        return rs.getBoolean("answer");
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.switchboard.stripe;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import java.sql.Connection;
@@ -25,6 +26,11 @@ final class StripeDisputes {
                  boolean reinstatementApplied) {}
 
   /** Records that {@code event} reported the dispute (the first report of each kind wins). */
+  /** Whether a dispute of the PaymentIntent is recorded, as a condition another statement asks. */
+  static Sql.Fragment recordedFor(String paymentIntentId) {
+    return Sql.Fragment.of("EXISTS (SELECT 1 FROM stripe_disputes WHERE stripe_payment_intent_id = ?)", paymentIntentId);
+  }
+
   void record(Connection tx, String disputeId, String paymentIntentId, String chargeId, long amount,
               Event event, String eventId) throws SQLException {
     boolean withdrawn = event == Event.WITHDRAWN;

@@ -1,5 +1,6 @@
 package dev.switchboard.stripe;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.OrgId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -104,6 +105,17 @@ public final class StripeWebhookEvents {
   }
 
   /** The largest total refunded that any recorded charge.refunded reported for a PaymentIntent. */
+  /**
+   * Whether a refund of the PaymentIntent was recorded (a charge.refunded event), as a condition
+   * another statement asks in its own round trip. Uses the partial index of V11.
+   */
+  static Sql.Fragment refundRecorded(String paymentIntentId) {
+    return Sql.Fragment.of("""
+        EXISTS (SELECT 1 FROM stripe_webhook_events
+                 WHERE event_type = 'charge.refunded'
+                   AND payload #>> '{data,object,payment_intent}' = ?)""", paymentIntentId);
+  }
+
   public record RecordedRefund(String eventId, String chargeId, long amountRefunded) {}
 
   /**

@@ -54,7 +54,7 @@ final class TopUpCredits {
       return ifOrgExists(tx, org.get(), metadata, refused.get());
     }
     String paymentIntent = idOf(session, "payment_intent").orElseThrow();
-    if (!PaymentLocks.lockAndFindOrg(tx, paymentIntent, org.get())) {
+    if (!PaymentLocks.lockAnd(tx, paymentIntent, Organizations.exists(org.get()))) {
       return unknownOrg(metadata);
     }
     // the card is on the PaymentIntent; the session carries it only when that is expanded
@@ -92,7 +92,7 @@ final class TopUpCredits {
       return ifOrgExists(tx, org.get(), metadata, refused.get());
     }
     String paymentIntent = intent.string("id");
-    if (!PaymentLocks.lockAndFindOrg(tx, paymentIntent, org.get())) {
+    if (!PaymentLocks.lockAnd(tx, paymentIntent, Organizations.exists(org.get()))) {
       return unknownOrg(metadata);
     }
     EventDecision credited = credit(tx, org.get(), kind, intent.longValue("amount_received"), paymentIntent,
@@ -147,7 +147,8 @@ final class TopUpCredits {
   private EventDecision credit(Connection tx, OrgId org, Ledger.Kind kind, long pence, String paymentIntent,
                        String eventId, String description) throws SQLException {
     Optional<Ledger.PostedTopUp> posted = ledger.postTopUp(tx, Ledger.Entry.credit(org, kind, Pence.of(pence),
-        "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId));
+        "stripe:payment:" + paymentIntent, description).fromStripe(paymentIntent, eventId),
+        StripeWebhookEvents.refundRecorded(paymentIntent).or(StripeDisputes.recordedFor(paymentIntent)));
     if (posted.isEmpty()) {
       return EventDecision.applied(org); // the other event of the pair credited it
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.wallet;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.domain.Pence;
 import java.sql.Connection;
@@ -106,26 +107,20 @@ public final class Ledger {
   public record PostedTopUp(Posted posted, boolean takeBackRecorded) {}
 
   /**
-   * {@link #post} for a top-up credit (needs {@code paymentIntentId}), also saying whether any
-   * refund event or dispute of its PaymentIntent is recorded: the cheap guard that lets the
-   * credit skip looking for earlier ones, in the same round trip. The caller holds the
-   * PaymentIntent's lock, taken by an earlier statement, so this statement's snapshot sees every
-   * refund and dispute recorded before the lock was granted. Uses the partial index of V11 and
-   * stripe_disputes' index by PaymentIntent.
+   * {@link #post} for a top-up credit (needs {@code paymentIntentId}), also answering
+   * {@code takeBackRecorded}, the caller's question about other tables (whether any refund or
+   * dispute of its PaymentIntent is recorded), in the same round trip: the cheap guard that lets
+   * the credit skip looking for earlier ones. The caller holds the PaymentIntent's lock, taken by
+   * an earlier statement, so this statement's snapshot sees every take-back recorded before the
+   * lock was granted.
    */
-  public Optional<PostedTopUp> postTopUp(Connection tx, Entry e) throws SQLException {
+  public Optional<PostedTopUp> postTopUp(Connection tx, Entry e, Sql.Fragment takeBackRecorded) throws SQLException {
     try (PreparedStatement ps = tx.prepareStatement("WITH posted AS (" + INSERT + """
         RETURNING id, balance_before_pence, balance_after_pence)
-        SELECT id, balance_before_pence, balance_after_pence,
-               EXISTS (SELECT 1 FROM stripe_webhook_events
-                        WHERE event_type = 'charge.refunded'
-                          AND payload #>> '{data,object,payment_intent}' = ?)
-               OR EXISTS (SELECT 1 FROM stripe_disputes WHERE stripe_payment_intent_id = ?) AS take_back_recorded
+        SELECT id, balance_before_pence, balance_after_pence, %s AS take_back_recorded
           FROM posted
-        """)) {
-      bind(ps, e);
-      ps.setString(10, e.paymentIntentId());
-      ps.setString(11, e.paymentIntentId());
+        """.formatted(takeBackRecorded.sql()))) {
+      takeBackRecorded.bind(ps, bind(ps, e));
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(new PostedTopUp(posted(rs), rs.getBoolean("take_back_recorded")))
             : Optional.empty();
@@ -141,7 +136,8 @@ public final class Ledger {
       ON CONFLICT DO NOTHING
       """;
 
-  private static void bind(PreparedStatement ps, Entry e) throws SQLException {
+  /** Binds the insert's nine values; the next placeholder's index. */
+  private static int bind(PreparedStatement ps, Entry e) throws SQLException {
     ps.setObject(1, e.orgId().value());
     ps.setString(2, e.kind().wire());
     ps.setString(3, e.credit() ? "credit" : "debit");
@@ -155,6 +151,7 @@ public final class Ledger {
       ps.setObject(8, e.managedNumberId());
     }
     ps.setString(9, e.description() == null ? "" : e.description());
+    return 10;
   }
 
   private static Posted posted(ResultSet rs) throws SQLException {
