@@ -37,7 +37,8 @@ final class CheckoutPage {
       "cache-control", "no-store",
       "content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
       "x-content-type-options", "nosniff",
-      "referrer-policy", "no-referrer");
+      // same-origin, not no-referrer: with no-referrer a browser posts the page's forms with Origin: null
+      "referrer-policy", "same-origin");
 
   private CheckoutPage() {}
 
