@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 /** Evaluates the intrinsic functions CloudFormation resolves from pseudo parameters alone (Ref, Sub, Select, Split, Join). */
 final class Evaluator {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
-  private final Map<String, String> values;
+  private final Map<String, ?> values;
 
-  Evaluator(Map<String, String> values) {
+  Evaluator(Map<String, ?> values) {
     this.values = values;
   }
 

@@ -73,18 +73,23 @@ final class SamTransform {
    * codeKeys entry (CodeUri to a suffix of its S3 key) stands for a new build of that code.
    */
   static Transformed transform(Map<String, String> parameters, Map<String, String> codeKeys) {
-    String key = new TreeMap<>(parameters) + "|" + new TreeMap<>(codeKeys);
-    return CACHE.computeIfAbsent(key, k -> run(parameters, codeKeys));
+    return transform(parameters, codeKeys, "");
   }
 
-  private static Transformed run(Map<String, String> parameters, Map<String, String> codeKeys) {
+  /** The same, the template first given AutoPublishCodeSha256 as ./deploy writes it (none when empty). */
+  static Transformed transform(Map<String, String> parameters, Map<String, String> codeKeys, String codeSha) {
+    String key = new TreeMap<>(parameters) + "|" + new TreeMap<>(codeKeys) + "|" + codeSha;
+    return CACHE.computeIfAbsent(key, k -> run(parameters, codeKeys, codeSha));
+  }
+
+  private static Transformed run(Map<String, String> parameters, Map<String, String> codeKeys, String codeSha) {
     ObjectMapper json = new ObjectMapper();
     Map<String, Object> values = new LinkedHashMap<>();
     parameters.forEach((name, value) -> values.put(name, value));
     try {
       Path script = Path.of(SamTransform.class.getResource("/sam-transform.py").toURI());
       Process process = new ProcessBuilder("python3", script.toString(), TEMPLATE.toString(),
-          json.writeValueAsString(values), json.writeValueAsString(codeKeys)).start();
+          json.writeValueAsString(values), json.writeValueAsString(codeKeys), codeSha).start();
       process.getOutputStream().close();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

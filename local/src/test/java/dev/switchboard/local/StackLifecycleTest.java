@@ -321,7 +321,10 @@ class StackLifecycleTest {
       }
       case "AWS::Serverless::HttpApi" -> deployed.put(id, API_ID);
       default -> {
-        if (type.startsWith("Custom::")) {
+        if (type.equals("Custom::DeployGuard")) {
+          Map<String, Object> answer = guard("Create");
+          assertEquals("SUCCESS", answer.get("Status"), id + ": " + answer);
+        } else if (type.startsWith("Custom::")) {
           Map<String, Object> answer = invoke(id, "Create", null, null);
           assertEquals("SUCCESS", answer.get("Status"), id + ": " + answer);
         } else {
@@ -362,11 +365,21 @@ class StackLifecycleTest {
 
   private void delete(String id) {
     String type = String.valueOf(map(template.resources().get(id)).get("Type"));
-    if (type.startsWith("Custom::")) {
+    if (type.equals("Custom::DeployGuard")) {
+      assertEquals("SUCCESS", guard("Delete").get("Status"));
+    } else if (type.startsWith("Custom::")) {
       Map<String, Object> answer = invoke(id, "Delete", physicalIds.get(id), null);
       assertEquals("SUCCESS", answer.get("Status"), id + ": " + answer);
       droppedWithTheirEndpoint();
     }
+  }
+
+  /** DeployGuard's own code on the parameters ./deploy gives (the stack's, with their fingerprint). */
+  private Map<String, Object> guard(String requestType) {
+    Map<String, String> given = new LinkedHashMap<>(parameters);
+    given.remove("role");
+    Map<String, String> deployedWith = DeployFingerprintTest.throughDeploy(given);
+    return DeployGuardRun.answer(SamTransform.transform(deployedWith, Map.of()), deployedWith, requestType, cloudFormation);
   }
 
   /** One custom resource request, as CloudFormation sends it; its one answer, which must come. */
