@@ -260,6 +260,39 @@ class ConcurrencyTest {
     Invariants.assertSettled(rig.world);
   }
 
+  /**
+   * The org's inbound and outbound numbers released at once. Releasing the outbound number points
+   * the outbound agent's caller id at the org's active inbound number; if that number's release
+   * commits meanwhile, the agent would point at a released number, which the database refuses at
+   * the commit: the request was answered 500. Found by the simulation; here the outbound release
+   * is held (a trigger sleeps) right after it chose the inbound number, so the inbound release
+   * commits in that window every time.
+   */
+  @Test
+  void theOrgsTwoNumbersReleasedAtOnce_areBothReleased() throws Exception {
+    // outbound first: the outbound agent's caller id is its own number, not the inbound fallback
+    String outbound = rig.provisioned(org, "outbound");
+    String inbound = rig.provisioned(org, "inbound");
+    rig.world.db.update("""
+        CREATE FUNCTION reliability_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(1); RETURN NULL; END; $$""");
+    rig.world.db.update("""
+        CREATE TRIGGER reliability_pause AFTER UPDATE ON agents FOR EACH ROW
+          WHEN (NEW.role = 'outbound' AND OLD.linked_phone_number_id IS NULL AND NEW.linked_phone_number_id IS NOT NULL)
+          EXECUTE FUNCTION reliability_pause()""");
+
+    List<APIGatewayV2HTTPResponse> answers = together(
+        List.of(rig.releasing(SagaHooks.NONE), rig.releasing(SagaHooks.NONE)),
+        List.of(Rig.releaseEvent(org, outbound), Rig.releaseEvent(org, inbound)));
+
+    for (APIGatewayV2HTTPResponse r : answers) {
+      assertEquals(200, r.getStatusCode(), r.getBody());
+    }
+    assertEquals("released", status(inbound));
+    assertEquals("released", status(outbound));
+    Invariants.assertSettled(rig.world);
+  }
+
   // ------------------------------------------------------------------ provisioning racing release
 
   @Test

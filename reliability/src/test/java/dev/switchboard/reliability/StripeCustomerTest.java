@@ -123,4 +123,38 @@ class StripeCustomerTest {
     assertEquals(Rig.OPENING_BALANCE + 10_000, rig.world.db.balance(org));
     assertEquals(5, roundTrips, "claim, lock, credit, mark processed with the customer, commit");
   }
+
+  /**
+   * A top-up whose answer the client never got, sent again with its Idempotency-Key after another
+   * top-up's payment gave the org its Stripe customer: the same session, not a conflict (the first
+   * request reached Stripe without the customer). The simulation found it answered 409.
+   */
+  @Test
+  void aTopUpSentAgainAfterTheOrgGotItsCustomer_getsTheSameSession() {
+    String paidFirst = topUp("paid-first");
+    String answerLost = topUp("answer-lost");
+    payAndDeliver(paidFirst);
+    assertNotNull(storedCustomer());
+
+    assertEquals(answerLost, topUp("answer-lost"));
+    assertEquals(2, rig.stripe.sessions().size(), "no second session for the retry");
+  }
+
+  /**
+   * The same, when the org's stored customer was replaced between the two requests (two
+   * first top-ups paid, each by a customer Checkout created): the first session cannot be found
+   * again, so the retry gets a checkout for the current customer, never a false conflict.
+   */
+  @Test
+  void aTopUpSentAgainAfterTheOrgsCustomerWasReplaced_getsACheckout_notAConflict() {
+    rig.world.db.update("UPDATE organizations SET stripe_customer_id = ? WHERE id = ?", rig.stripe.plantCustomer(), org);
+    String first = topUp("answer-lost");
+    String replaced = rig.stripe.plantCustomer();
+    rig.world.db.update("UPDATE organizations SET stripe_customer_id = ? WHERE id = ?", replaced, org);
+
+    String retried = topUp("answer-lost");
+    assertEquals(replaced, rig.stripe.sessionForm(retried).get("customer"));
+    assertEquals(retried, topUp("answer-lost"), "a further retry finds the new session");
+    assertNotNull(rig.stripe.sessionForm(first));
+  }
 }

@@ -2,6 +2,7 @@ package dev.switchboard.http;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.switchboard.db.DatabaseException;
 import dev.switchboard.db.DatabaseUnavailable;
 import dev.switchboard.error.ErrorCode;
 import dev.switchboard.error.SwitchboardException;
@@ -90,6 +91,15 @@ public final class ApiResponses {
       return error(new SwitchboardException(ErrorCode.SERVICE_UNAVAILABLE,
           "the service is busy; try again shortly", Map.of(RETRY_AFTER_SECONDS, DATABASE_RETRY_AFTER_SECONDS)));
     } catch (RuntimeException e) {
+      if (e instanceof DatabaseException lost && lost.connectionLost()) {
+        // the connection died under the request (a failover), before its commit or at it: not our
+        // code's failure, and each route is safe to send again (a purchase or top-up with its
+        // Idempotency-Key learns what became of the first; a release resumes)
+        LOG.warn("request.database_lost", "apiRequestId", requestId, "sqlState", lost.sqlState());
+        return error(new SwitchboardException(ErrorCode.SERVICE_UNAVAILABLE,
+            "the service lost its database connection; try again shortly",
+            Map.of(RETRY_AFTER_SECONDS, DATABASE_RETRY_AFTER_SECONDS)));
+      }
       if (PrimingEvents.REQUEST_ID.equals(requestId)) {
         // a version published before its schema exists (the migration has not run yet) fails
         // its priming: no user's request crashed, so RequestsCrashedAlarm must not hear of it

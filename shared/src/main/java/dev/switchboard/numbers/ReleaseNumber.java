@@ -52,7 +52,9 @@ public final class ReleaseNumber {
 
   public Answer release(OrgId orgId, UUID numberId) {
     Claim claim = db.inTransaction(tx -> {
-      organizations.require(tx, orgId);
+      // the org's lock: releasing one number may point the outbound caller id at the org's inbound
+      // number, so two releases of one org must not each decide from what the other is changing
+      organizations.lock(tx, orgId);
       ManagedNumber n = numbers.lockOfOrg(tx, orgId, numberId)
           .orElseThrow(() -> SwitchboardException.notFound("phone number"));
       switch (n.status()) {

@@ -47,6 +47,11 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
     try {
       try {
         return create(params(order, order.customerId()), idempotencyKey);
+      } catch (IdempotencyException e) {
+        if (order.customerId().isEmpty()) {
+          throw e;
+        }
+        return createForAnEarlierCustomer(order, idempotencyKey);
       } catch (InvalidRequestException e) {
         if (order.customerId().isEmpty() || !"customer".equals(e.getParam())
             || !"resource_missing".equals(e.getCode())) {
@@ -69,6 +74,22 @@ public final class StripeTopUpCheckout implements TopUpCheckout {
       throw new ProviderRejected("stripe", OPERATION, statusOf(e), "idempotency_error", e.getRequestId(), null);
     } catch (StripeException e) {
       throw StripeFailures.map(e, OPERATION);
+    }
+  }
+
+  /**
+   * The first request with this key named another customer than the org has now: another
+   * top-up's payment stored one since. The first request was most likely made before the org
+   * had any, and the same request as then finds its session. Otherwise (the stored customer was
+   * replaced since) that session cannot be found: a new one, under a key of its own for this
+   * customer, so a retry finds it; the first, if ever paid, is credited as any other.
+   */
+  private Session createForAnEarlierCustomer(Order order, String idempotencyKey) throws StripeException {
+    try {
+      return create(params(order, Optional.empty()), idempotencyKey);
+    } catch (IdempotencyException e) {
+      LOG.warn("stripe.topup.customer_changed", "orgId", order.orgId());
+      return create(params(order, order.customerId()), idempotencyKey + ":" + order.customerId().orElseThrow());
     }
   }
 

@@ -66,6 +66,11 @@ public final class CommitDroppingProxy implements AutoCloseable {
     armed.set(true);
   }
 
+  /** A drop armed and not yet fired will not happen. */
+  public void disarm() {
+    armed.set(false);
+  }
+
   /** Whether an armed drop happened. */
   public boolean fired() {
     return fired.get();
