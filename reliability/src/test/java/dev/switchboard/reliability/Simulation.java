@@ -14,6 +14,10 @@ import dev.switchboard.function.webhook.StripeWebhookHandler;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
+import dev.switchboard.wiring.Platform;
+import dev.switchboard.config.Settings;
+import dev.switchboard.testing.CommitDroppingProxy;
+import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.PgBouncer;
 import dev.switchboard.testing.ProviderWorld;
 import dev.switchboard.testing.SimulatedCrash;
@@ -29,7 +33,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -155,6 +161,8 @@ final class Simulation {
   /** Purchases to ask again with the same key (no settled answer yet), and releases to send again. */
   private final Map<String, PendingPurchase> pendingPurchases = new ConcurrentHashMap<>();
   private final Map<String, UUID> pendingReleases = new ConcurrentHashMap<>();
+  /** Events a delivery in the SDK's API version was answered as applying (not a duplicate). */
+  private final Set<String> appliedEvents = ConcurrentHashMap.newKeySet();
 
   /** A paid top-up and what Stripe reported about it since. */
   static final class Payment {
@@ -177,7 +185,7 @@ final class Simulation {
     }
   }
 
-  record Delivery(String eventId, String type, String body) {}
+  record Delivery(String eventId, String type, String apiVersion, String body) {}
 
   static final class Number {
     final UUID org;
@@ -216,9 +224,6 @@ final class Simulation {
   }
 
   private void execute() throws Exception {
-    if (!config.pooler()) {
-      rig.databaseProxy(); // before any handler: they all connect through it, so a commit's answer can be lost
-    }
     Random setup = new Random(seed);
     for (int i = 0; i < config.orgs(); i++) {
       UUID org = new UUID(setup.nextLong() & ~0xF000L | 0x4000L, setup.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L);
@@ -250,11 +255,14 @@ final class Simulation {
     } finally {
       pool.shutdownNow();
     }
-    if (!violations.isEmpty()) {
-      return;
+    try {
+      if (violations.isEmpty()) {
+        quiesce(clients.get(0));
+        check();
+      }
+    } finally {
+      clients.forEach(Client::close);
     }
-    quiesce(clients.get(0));
-    check();
   }
 
   // ------------------------------------------------------------------ clients
@@ -263,15 +271,22 @@ final class Simulation {
   final class Client {
     final int index;
     final Random rnd;
+    /** Between this client's functions and the database (none through PgBouncer): loses a commit's answer. */
+    private final CommitDroppingProxy proxy;
+    private final Settings settings;
     private ProvisionNumberHandler provisioning;
     private ReleaseNumberHandler releasing;
     private final ListNumbersHandler listing;
     private final WalletHandler wallet;
     private final StripeWebhookHandler webhook;
     private ReconcileHandler reconciler;
-    /** A saga hook at which this client's next function dies, or kills every database connection. */
+    /**
+     * A saga hook at which this client's next function dies, kills every database connection, or
+     * loses the answer of its next commit.
+     */
     private volatile String crashAt;
     private volatile String killAt;
+    private volatile String dropCommitAt;
     private final List<String> keys = new ArrayList<>();
     private final Map<String, String> keyBodies = new HashMap<>();
     private final List<String> topUpKeys = new ArrayList<>();
@@ -279,12 +294,34 @@ final class Simulation {
     Client(int index, Random rnd) {
       this.index = index;
       this.rnd = rnd;
-      this.provisioning = rig.provisioning(hooks());
-      this.releasing = rig.releasing(hooks());
-      this.listing = rig.listing();
-      this.wallet = rig.wallet();
-      this.webhook = rig.webhook();
-      this.reconciler = new ReconcileHandler(rig.settings(), hooks());
+      Map<String, String> env = rig.env();
+      if (config.pooler()) {
+        proxy = null;
+      } else {
+        proxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port());
+        env.put("DATABASE_URL", proxy.jdbcUrl(EmbeddedDatabase.shared().asApplicationRole(rig.world.db.jdbcUrl())));
+      }
+      this.settings = Settings.of(env);
+      this.provisioning = new ProvisionNumberHandler(settings, hooks());
+      this.releasing = new ReleaseNumberHandler(settings, hooks());
+      this.listing = new ListNumbersHandler(Platform.from(settings));
+      this.wallet = new WalletHandler(Platform.from(settings));
+      this.webhook = new StripeWebhookHandler(Platform.from(settings), Clock.fixed(Rig.NOW, ZoneOffset.UTC));
+      this.reconciler = new ReconcileHandler(settings, hooks());
+    }
+
+    void close() {
+      if (proxy != null) {
+        proxy.close();
+      }
+    }
+
+    /** The answer of this client's next commit is lost (its function sees the connection drop). */
+    private void dropNextCommit() {
+      if (proxy != null) {
+        fault("commit answer lost");
+        proxy.dropAfterNextCommit();
+      }
     }
 
     private SagaHooks hooks() {
@@ -296,6 +333,10 @@ final class Simulation {
             rig.world.db.killOtherConnections();
           }
         }
+        if (step.equals(dropCommitAt)) {
+          dropCommitAt = null;
+          dropNextCommit();
+        }
         if (step.equals(crashAt)) {
           crashAt = null;
           fault("function died at " + step);
@@ -306,9 +347,9 @@ final class Simulation {
 
     /** After a function died its container is gone: the next request gets a new one. */
     private void newContainers() {
-      provisioning = rig.provisioning(hooks());
-      releasing = rig.releasing(hooks());
-      reconciler = new ReconcileHandler(rig.settings(), hooks());
+      provisioning = new ProvisionNumberHandler(settings, hooks());
+      releasing = new ReleaseNumberHandler(settings, hooks());
+      reconciler = new ReconcileHandler(settings, hooks());
     }
 
     void run() {
@@ -348,6 +389,7 @@ final class Simulation {
       }
       crashAt = null;
       killAt = null;
+      dropCommitAt = null;
     }
 
     /** Time passes: every lease of a dead attempt lapses, so a retry or the reconciler may settle it. */
@@ -385,8 +427,10 @@ final class Simulation {
         providerFault("provider connection dropped", twilio, vapi, twilioRoutes, vapiRoutes, Fault.drop());
       } else if (pick < 33) {
         providerFault("provider time-out", twilio, vapi, twilioRoutes, vapiRoutes, Fault.delay(PAST_TIMEOUT));
-      } else if (pick < 38) {
+      } else if (pick < 36) {
         providerFault("provider late success", twilio, vapi, twilioRoutes, vapiRoutes, Fault.lateSuccess(PAST_TIMEOUT));
+      } else if (pick < 38) {
+        providerFault("provider hang", twilio, vapi, twilioRoutes, vapiRoutes, Fault.delay(PAST_TIMEOUT.multipliedBy(3)));
       } else if (pick < 48) {
         fault("number no longer available");
         twilio.failNext(FakeTwilio.BUY, Fault.status(400, "21422", "Phone Number is not available"), 1 + rnd.nextInt(3));
@@ -397,9 +441,10 @@ final class Simulation {
         crashAt = HOOKS[rnd.nextInt(HOOKS.length)];
       } else if (pick < 86) {
         killAt = HOOKS[rnd.nextInt(HOOKS.length)];
-      } else if (!config.pooler()) {
-        fault("commit answer lost");
-        rig.databaseProxy().dropAfterNextCommit();
+      } else if (pick < 93) {
+        dropNextCommit(); // of whatever this client does next: a charge, a credit, a top-up, a read
+      } else {
+        dropCommitAt = HOOKS[rnd.nextInt(HOOKS.length)]; // the next commit after that step: the activation, say
       }
     }
 
@@ -508,7 +553,7 @@ final class Simulation {
       JsonObject event = Json.parseObject(body);
       synchronized (outbox) {
         for (int i = 0; i < copies; i++) {
-          outbox.add(new Delivery(event.string("id"), event.string("type"), body));
+          outbox.add(new Delivery(event.string("id"), event.string("type"), event.string("api_version"), body));
         }
       }
     }
@@ -573,6 +618,7 @@ final class Simulation {
 
     private void purchase() {
       UUID org;
+      APIGatewayV2HTTPResponse r;
       String body;
       String key;
       int choice = rnd.nextInt(10);
@@ -589,7 +635,14 @@ final class Simulation {
           keyBodies.put(key, body);
         }
       }
-      purchase(org, body, key);
+      r = purchase(org, body, key);
+      if (r != null && r.getStatusCode() == 502 && rnd.nextBoolean()) {
+        // told it failed and was refunded, the client tries again at once with a new key
+        String again = key("buy") + "|" + org;
+        keys.add(again);
+        keyBodies.put(again, body);
+        purchase(org, body, again);
+      }
     }
 
     private String purchaseBody() {
@@ -797,6 +850,14 @@ final class Simulation {
       synchronized (outbox) {
         outbox.remove(d);
       }
+      // one delivery applies an event, every other is a duplicate (a copy in another API version
+      // may be deferred, so only the SDK's version is counted)
+      boolean duplicate = Json.parseObject(r.getBody()).has("duplicate");
+      if (!duplicate && Stripe.API_VERSION.equals(d.apiVersion())) {
+        if (!appliedEvents.add(d.eventId())) {
+          throw new Violation("each event is applied by one delivery", what + " applied again: " + r.getBody(), null);
+        }
+      }
     } else if (!(r.getStatusCode() == 503 || (r.getStatusCode() == 500 && errorCode(r).equals("event_not_applied")))) {
       throw new Violation("the webhook answers 200, or asks Stripe to deliver again", what + " → "
           + r.getStatusCode() + " " + r.getBody(), null);
@@ -903,8 +964,8 @@ final class Simulation {
     rig.world.twilio.heal();
     rig.world.vapi.heal();
     rig.stripe.heal();
-    if (!config.pooler()) {
-      rig.databaseProxy().disarm();
+    if (client.proxy != null) {
+      client.proxy.disarm();
     }
     for (int round = 0; round < QUIESCENCE_ROUNDS; round++) {
       List<Delivery> pending;
