@@ -15,7 +15,12 @@ import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.wiring.Platform;
+import dev.switchboard.config.SecretsManagerSource;
 import dev.switchboard.config.Settings;
+import dev.switchboard.stripe.WebhookSignature;
+import dev.switchboard.testing.TestClock;
+import dev.switchboard.testing.fake.FakeSecretsManager;
+import dev.switchboard.testing.stripe.StripeSignatures;
 import dev.switchboard.testing.CommitDroppingProxy;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.PgBouncer;
@@ -33,9 +38,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -141,6 +144,13 @@ final class Simulation {
    * timeout in AWS, so what lapses is always a dead attempt's.
    */
   private final ReentrantReadWriteLock sagas = new ReentrantReadWriteLock();
+  /** The functions' clock: secrets' cache ages and the webhook's refresh spacing; moved when time passes. */
+  private final TestClock clock = new TestClock(Rig.NOW);
+  /** Where the webhook's signing secret lives; rotated by the registrar replacing the endpoint. */
+  private final FakeSecretsManager secretsManager = new FakeSecretsManager();
+  private final String secretArn = secretsManager.create("switchboard/stripe-webhook");
+  /** The endpoints' signing keys, oldest first; the last is current, the one before it still accepted. */
+  private final List<String> signingKeys = new CopyOnWriteArrayList<>();
 
   // ------------------------------------------------------------------ the model
   private final List<UUID> orgs = new ArrayList<>();
@@ -234,6 +244,8 @@ final class Simulation {
       orgs.add(org);
       unheardPurchases.put(org, new AtomicInteger());
     }
+    signingKeys.add(Rig.WEBHOOK_SECRET);
+    secretsManager.put(secretArn, "{\"endpointId\":\"we_sim_0\",\"current\":\"" + Rig.WEBHOOK_SECRET + "\"}");
     log(-1, "seed " + seed + ": " + config);
 
     List<Client> clients = new ArrayList<>();
@@ -262,6 +274,7 @@ final class Simulation {
       }
     } finally {
       clients.forEach(Client::close);
+      secretsManager.close();
     }
   }
 
@@ -301,12 +314,14 @@ final class Simulation {
         proxy = new CommitDroppingProxy(EmbeddedDatabase.shared().port());
         env.put("DATABASE_URL", proxy.jdbcUrl(EmbeddedDatabase.shared().asApplicationRole(rig.world.db.jdbcUrl())));
       }
-      this.settings = Settings.of(env);
+      env.remove(WebhookSignature.SECRET_SETTING);
+      env.put(WebhookSignature.SECRET_SETTING + "_SECRET_ID", secretArn);
+      this.settings = new Settings(env, () -> new SecretsManagerSource(secretsManager.client()), clock);
       this.provisioning = new ProvisionNumberHandler(settings, hooks());
       this.releasing = new ReleaseNumberHandler(settings, hooks());
       this.listing = new ListNumbersHandler(Platform.from(settings));
       this.wallet = new WalletHandler(Platform.from(settings));
-      this.webhook = new StripeWebhookHandler(Platform.from(settings), Clock.fixed(Rig.NOW, ZoneOffset.UTC));
+      this.webhook = new StripeWebhookHandler(Platform.from(settings), clock);
       this.reconciler = new ReconcileHandler(settings, hooks());
     }
 
@@ -377,8 +392,10 @@ final class Simulation {
             release();
           } else if (pick < 90) {
             list();
-          } else if (pick < 94) {
+          } else if (pick < 92) {
             search();
+          } else if (pick < 94) {
+            rotateSigningSecret();
           } else {
             reconcile();
           }
@@ -399,9 +416,28 @@ final class Simulation {
         synchronized (rig.world.db) {
           rig.world.expireLeases();
         }
+        clock.advance(Duration.ofMinutes(2));
         log(index, "time passes: the leases of dead attempts lapse");
       } finally {
         sagas.writeLock().unlock();
+      }
+    }
+
+    /**
+     * The registrar replaces the endpoint: the stored secret gets a new current key and keeps the
+     * replaced one as previous; Stripe signs new deliveries with the new key, and retries of the
+     * old endpoint's with the old one.
+     */
+    private void rotateSigningSecret() {
+      synchronized (signingKeys) {
+        int n = signingKeys.size();
+        String key = "whsec_sim_" + seed + "_" + n + "_" + Long.toHexString(rnd.nextLong() >>> 8);
+        secretsManager.put(secretArn, "{\"endpointId\":\"we_sim_" + n + "\",\"current\":\"" + key
+            + "\",\"previousEndpointId\":\"we_sim_" + (n - 1) + "\",\"previous\":\"" + signingKeys.get(n - 1)
+            + "\",\"previousUntil\":\"" + clock.instant().plus(Duration.ofDays(3)) + "\"}");
+        signingKeys.add(key);
+        fault("signing secret rotated");
+        log(index, "signing secret rotated: endpoint we_sim_" + n);
       }
     }
 
@@ -441,7 +477,11 @@ final class Simulation {
         crashAt = HOOKS[rnd.nextInt(HOOKS.length)];
       } else if (pick < 86) {
         killAt = HOOKS[rnd.nextInt(HOOKS.length)];
-      } else if (pick < 93) {
+      } else if (pick < 90) {
+        fault("secrets manager 5xx");
+        secretsManager.failNextCall(FakeSecretsManager.GET_SECRET_VALUE, 500, "InternalServiceError",
+            "the simulation's Secrets Manager outage");
+      } else if (pick < 95) {
         dropNextCommit(); // of whatever this client does next: a charge, a credit, a top-up, a read
       } else {
         dropCommitAt = HOOKS[rnd.nextInt(HOOKS.length)]; // the next commit after that step: the activation, say
@@ -611,7 +651,9 @@ final class Simulation {
         }
         d = outbox.get(rnd.nextInt(outbox.size()));
       }
-      deliverOnce(d, webhook, index);
+      // Stripe signs with the current endpoint's key; now and then a retry of the replaced endpoint's
+      int n = signingKeys.size();
+      deliverOnce(d, webhook, index, signingKeys.get(n > 1 && rnd.nextInt(5) == 0 ? n - 2 : n - 1));
     }
 
     // -------------------------------------------------------------- numbers
@@ -835,11 +877,12 @@ final class Simulation {
   // ------------------------------------------------------------------ shared steps
 
   /** One delivery of an event; removed from the outbox once Stripe would hear 2xx. */
-  private void deliverOnce(Delivery d, StripeWebhookHandler webhook, int client) {
+  private void deliverOnce(Delivery d, StripeWebhookHandler webhook, int client, String signingKey) {
     APIGatewayV2HTTPResponse r;
     String what = "webhook " + d.type() + " " + d.eventId();
     try {
-      r = webhook.handleRequest(Rig.stripeDelivery(d.body()), null);
+      r = webhook.handleRequest(Rig.stripeDelivery(d.body(), StripeSignatures.header(d.body(), signingKey, clock.instant())),
+          null);
     } catch (RuntimeException e) {
       throw new Violation("a handler always answers", what + " threw " + e, e);
     }
@@ -858,7 +901,9 @@ final class Simulation {
           throw new Violation("each event is applied by one delivery", what + " applied again: " + r.getBody(), null);
         }
       }
-    } else if (!(r.getStatusCode() == 503 || (r.getStatusCode() == 500 && errorCode(r).equals("event_not_applied")))) {
+    } else if (!(r.getStatusCode() == 503 || (r.getStatusCode() == 500 && errorCode(r).equals("event_not_applied"))
+        // a container that re-read the secret less than a minute ago refuses the next key until it may again
+        || (r.getStatusCode() == 400 && errorCode(r).equals("invalid_signature") && signingKeys.size() > 1))) {
       throw new Violation("the webhook answers 200, or asks Stripe to deliver again", what + " → "
           + r.getStatusCode() + " " + r.getBody(), null);
     }
@@ -929,7 +974,7 @@ final class Simulation {
   private void answered(String what, APIGatewayV2HTTPResponse r) {
     String[] words = what.split(" ");
     String route = words[0].startsWith("webhook") ? "webhook " + words[1]
-        : words[0] + " " + words[1].replaceAll("^(/[^/]+/?[a-z-]*).*", "$1").replaceAll("/[0-9a-f-]{36}$", "/{id}");
+        : words[0] + " " + words[1].replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}");
     answers.computeIfAbsent(route + " " + (r == null ? "died" : r.getStatusCode()), k -> new AtomicLong())
         .incrementAndGet();
   }
@@ -964,16 +1009,18 @@ final class Simulation {
     rig.world.twilio.heal();
     rig.world.vapi.heal();
     rig.stripe.heal();
+    secretsManager.heal();
     if (client.proxy != null) {
       client.proxy.disarm();
     }
     for (int round = 0; round < QUIESCENCE_ROUNDS; round++) {
+      clock.advance(Duration.ofMinutes(2)); // a refused signature may be re-read again
       List<Delivery> pending;
       synchronized (outbox) {
         pending = new ArrayList<>(outbox);
       }
       for (Delivery d : pending) {
-        deliverOnce(d, client.webhook, -1);
+        deliverOnce(d, client.webhook, -1, signingKeys.get(signingKeys.size() - 1));
       }
       synchronized (rig.world.db) {
         rig.world.expireLeases();
