@@ -116,8 +116,10 @@ public final class CommitDroppingProxy implements AutoCloseable {
         open.add(server);
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
-        start(() -> pumpServerToClient(server, client));
-        start(() -> pumpClientToServer(client, server));
+        // set before a dropped commit reaches the server, so its answer can never reach the client
+        AtomicBoolean muted = new AtomicBoolean();
+        start(() -> pumpServerToClient(server, client, muted));
+        start(() -> pumpClientToServer(client, server, muted));
       } catch (IOException e) {
         return; // closed
       }
@@ -130,12 +132,15 @@ public final class CommitDroppingProxy implements AutoCloseable {
     t.start();
   }
 
-  private void pumpServerToClient(Socket server, Socket client) {
+  private void pumpServerToClient(Socket server, Socket client, AtomicBoolean muted) {
     byte[] buffer = new byte[8192];
     try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
       int n;
       while ((n = in.read(buffer)) >= 0) {
-        out.write(buffer, 0, n); // after a drop this fails: the answer is discarded
+        if (muted.get()) {
+          break; // the dropped commit's answer: read (so the commit is done), never passed on
+        }
+        out.write(buffer, 0, n);
         out.flush();
       }
     } catch (IOException e) {
@@ -148,7 +153,7 @@ public final class CommitDroppingProxy implements AutoCloseable {
     }
   }
 
-  private void pumpClientToServer(Socket client, Socket server) {
+  private void pumpClientToServer(Socket client, Socket server, AtomicBoolean muted) {
     Set<String> commitStatements = new HashSet<>();
     boolean commitPending = false;
     try {
@@ -187,14 +192,19 @@ public final class CommitDroppingProxy implements AutoCloseable {
         if ((type == 'S' || type == 'Q') && in.available() == 0) {
           roundTrips.incrementAndGet();
         }
+        boolean ends = commitPending && (type == 'S' || type == 'Q');
+        boolean drop = ends && armed.compareAndSet(true, false);
+        if (drop) {
+          muted.set(true);
+          fired.set(true);
+        }
         out.write(type);
         out.write(int32(length));
         out.write(body);
         out.flush();
-        if (commitPending && (type == 'S' || type == 'Q')) {
+        if (ends) {
           commitPending = false;
-          if (armed.compareAndSet(true, false)) {
-            fired.set(true);
+          if (drop) {
             client.close(); // the server commits and answers; the client never hears it
             return;
           }
