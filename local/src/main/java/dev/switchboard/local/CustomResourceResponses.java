@@ -69,6 +69,50 @@ final class CustomResourceResponses implements AutoCloseable {
     return new CustomResourceResponses(event.toString(), receiver, null, err);
   }
 
+  /**
+   * A sample is another stack's event (its StackId, its properties), and the custom resource
+   * functions accept only their own stack's. So for a sample, and only for one, the function is
+   * told the sample's stack is its own: {@code STACK_ID}, and the registrar's
+   * {@code STRIPE_WEBHOOK_URL}, {@code STRIPE_WEBHOOK_SIGNING_SECRET_ARN} and
+   * {@code STRIPE_WEBHOOK_EVENTS} from its properties, unless you gave them. Any other event
+   * meets the function as the template (and your settings) configure it.
+   */
+  static RunOptions withSampleStack(String eventJson, RunOptions options, PrintStream err) {
+    JsonNode event;
+    try {
+      event = JSON.readTree(eventJson);
+    } catch (IOException e) {
+      return options;
+    }
+    if (event == null || !event.isObject() || !event.has("RequestType")
+        || !event.path("ResponseURL").asText().contains(PLACEHOLDER_SIGNATURE)) {
+      return options;
+    }
+    java.util.Map<String, String> stack = new java.util.LinkedHashMap<>();
+    stack.put("STACK_ID", event.path("StackId").asText());
+    JsonNode properties = event.path("ResourceProperties");
+    putText(stack, "STRIPE_WEBHOOK_URL", properties.path("Url"));
+    putText(stack, "STRIPE_WEBHOOK_SIGNING_SECRET_ARN", properties.path("SecretId"));
+    if (properties.path("EnabledEvents").isArray()) {
+      List<String> events = new java.util.ArrayList<>();
+      properties.path("EnabledEvents").forEach(e -> events.add(e.asText()));
+      stack.put("STRIPE_WEBHOOK_EVENTS", String.join(",", events));
+    }
+    stack.keySet().removeIf(name -> options.processEnvironment().containsKey(name));
+    if (stack.isEmpty()) {
+      return options;
+    }
+    err.println("  cfn       SANDBOX   the sample's stack is the function's own for this run ("
+        + String.join(", ", stack.keySet()) + " from the sample)");
+    return options.withEnvironment(stack);
+  }
+
+  private static void putText(java.util.Map<String, String> into, String name, JsonNode value) {
+    if (value.isTextual()) {
+      into.put(name, value.asText());
+    }
+  }
+
   String event() {
     return event;
   }

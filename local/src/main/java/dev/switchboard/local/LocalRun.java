@@ -1,5 +1,6 @@
 package dev.switchboard.local;
 
+import dev.switchboard.deploy.OwnStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -109,6 +110,8 @@ final class LocalRun implements AutoCloseable {
       if (function.logicalId().equals(AUTHORIZER_FUNCTION)) {
         env.putAll(authorizerSandbox);
       }
+      // custom resources answer a local receiver on a loopback address only with this (docs/local.md)
+      env.putIfAbsent(OwnStack.LOOPBACK_RESPONSE, "allow");
       env.putIfAbsent("AWS_REGION", region);
       env.putIfAbsent("AWS_DEFAULT_REGION", region);
       env.put("AWS_LAMBDA_FUNCTION_NAME", function.logicalId());

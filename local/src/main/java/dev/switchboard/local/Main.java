@@ -89,7 +89,8 @@ public final class Main {
     String event = readEvent(a.event.orElseThrow(() -> new UsageException(
         "invoke needs --event <file> (or --event - to read it from stdin)")), in);
 
-    try (LocalRun run = LocalRun.start(a.options, true, Sandboxes.all(), err);
+    try (LocalRun run = LocalRun.start(CustomResourceResponses.withSampleStack(event, a.options, err), true,
+             Sandboxes.all(), err);
          CustomResourceResponses cloudFormation = CustomResourceResponses.forEvent(
              signedForTheSandbox(event, run, err),
              run.services().secretsManagerSandbox().flatMap(SecretsManagerSandbox::fake), err)) {

@@ -19,6 +19,14 @@ record RunOptions(
         Map.of(), projectDirectory.resolve(".local"), false, processEnvironment);
   }
 
+  /** The same, with {@code variables} added to the process environment (winning over it). */
+  RunOptions withEnvironment(Map<String, String> variables) {
+    Map<String, String> env = new java.util.LinkedHashMap<>(processEnvironment);
+    env.putAll(variables);
+    return new RunOptions(projectDirectory, template, envVarsFile, parameterOverrides, dataDirectory, fresh,
+        Map.copyOf(env));
+  }
+
   RunOptions withDataDirectory(Path directory, boolean freshData) {
     return new RunOptions(projectDirectory, template, envVarsFile, parameterOverrides, directory, freshData,
         processEnvironment);

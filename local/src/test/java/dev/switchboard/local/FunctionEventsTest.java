@@ -143,8 +143,9 @@ class FunctionEventsTest {
       Path file = dataDir.resolve("update-with-my-receiver.json");
       Files.writeString(file, event.toString());
 
+      // an event of your own stack: the function is told which stack that is
       LocalTestSupport.Result r = LocalTestSupport.run(
-          LocalTestSupport.processEnvironment(Map.of("DATABASE_URL", databaseUrl)),
+          LocalTestSupport.processEnvironment(Map.of("DATABASE_URL", databaseUrl, "STACK_ID", event.path("StackId").asText())),
           "invoke", "DatabaseMigrationFunction", "--event", file.toString(), "--data-dir", dataDir.toString());
 
       assertEquals(0, r.exitCode(), r.stderr());
@@ -155,6 +156,24 @@ class FunctionEventsTest {
       assertTrue(r.stderr().contains("answers its ResponseURL " + cloudFormation.baseUrl()), r.stderr());
       assertTrue(r.stderr().contains("DatabaseMigrationFunction answered " + cloudFormation.baseUrl()), r.stderr());
       assertFalse(r.stderr().contains("X-Amz-Signature"), "the pre-signed query is never printed");
+    }
+  }
+
+  @Test
+  void anEventOfAnotherStackThanTheFunctionsOwn_isAnsweredFailed_atYourReceiver() throws Exception {
+    try (FakeCloudFormation cloudFormation = new FakeCloudFormation()) {
+      ObjectNode event = (ObjectNode) JSON.readTree(Files.readString(Path.of("events/cfn-database-migration-update.json")));
+      event.put("ResponseURL", cloudFormation.responseUrl());
+      Path file = dataDir.resolve("update-of-another-stack.json");
+      Files.writeString(file, event.toString());
+
+      LocalTestSupport.Result r = LocalTestSupport.run(
+          LocalTestSupport.processEnvironment(Map.of("DATABASE_URL", EmbeddedDatabase.shared().freshDatabase())),
+          "invoke", "DatabaseMigrationFunction", "--event", file.toString(), "--data-dir", dataDir.toString());
+
+      assertEquals(1, r.exitCode(), r.stderr());
+      assertEquals("FAILED", cloudFormation.onlyAnswer().get("Status"), "the loopback receiver is answered (the runner allows it)");
+      assertTrue(String.valueOf(cloudFormation.onlyAnswer().get("Reason")).contains("StackId is not this function's stack"));
     }
   }
 

@@ -444,6 +444,7 @@ class StackLifecycleTest {
     // where the fakes are, as an operator's account has the real services
     env.put("STRIPE_API_BASE_URL", stripe.baseUrl());
     env.put("PROVIDER_READ_TIMEOUT_MS", "2000");
+    env.put("CUSTOM_RESOURCE_LOOPBACK_RESPONSE", "allow"); // FakeCloudFormation listens on a loopback address
     return env;
   }
 

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResource
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
 import dev.switchboard.function.webhookendpoint.StripeWebhookEndpointHandler;
+import dev.switchboard.testing.CustomResourceSettings;
 import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
@@ -40,11 +41,14 @@ final class CustomResources implements AutoCloseable {
     System.setProperty(name, value);
   }
 
-  StripeWebhookEndpointHandler endpointHandler() {
-    return new StripeWebhookEndpointHandler(Settings.of(Map.of(
+  /** The registrar as the template configures it for the stack and properties of {@code event}. */
+  StripeWebhookEndpointHandler endpointHandler(CloudFormationCustomResourceEvent event) {
+    Map<String, String> env = new HashMap<>(Map.of(
         "STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY,
         "STRIPE_API_BASE_URL", stripe.baseUrl(),
-        "PROVIDER_READ_TIMEOUT_MS", "1000")));
+        "PROVIDER_READ_TIMEOUT_MS", "1000"));
+    env.putAll(CustomResourceSettings.configuredFor(event.getStackId(), event.getResourceProperties()));
+    return new StripeWebhookEndpointHandler(Settings.of(env));
   }
 
   /** An events/ file pointed at the fakes, with {@code physicalId} where the event names one. */

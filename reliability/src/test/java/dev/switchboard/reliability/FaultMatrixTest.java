@@ -499,7 +499,7 @@ class FaultMatrixTest {
                                             List<String> answers) {
     Map<String, Object> answer;
     try {
-      answer = cfn.run(cfn.endpointHandler(), event);
+      answer = cfn.run(cfn.endpointHandler(event), event);
     } catch (Crash dead) {
       answer = null;
     }

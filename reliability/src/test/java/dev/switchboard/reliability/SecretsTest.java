@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
 import dev.switchboard.function.migration.DatabaseMigrationHandler;
@@ -178,12 +179,12 @@ class SecretsTest {
           resources.event("events/cfn-database-migration-create.json", null),
           new LambdaContext("DatabaseMigrationFunction", java.time.Duration.ofMinutes(5)));
       answers.addAll(resources.cloudFormation.rawAnswers());
-      Map<String, Object> registered = resources.run(resources.endpointHandler(),
-          resources.event("events/cfn-stripe-webhook-endpoint-create.json", null));
+      CloudFormationCustomResourceEvent create = resources.event("events/cfn-stripe-webhook-endpoint-create.json", null);
+      Map<String, Object> registered = resources.run(resources.endpointHandler(create), create);
       assertEquals("SUCCESS", registered.get("Status"), String.valueOf(registered));
       answers.addAll(resources.cloudFormation.rawAnswers());
       rig.stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.status(500));
-      resources.run(resources.endpointHandler(), resources.event("events/cfn-stripe-webhook-endpoint-create.json", null));
+      resources.run(resources.endpointHandler(create), resources.event("events/cfn-stripe-webhook-endpoint-create.json", null));
       answers.addAll(resources.cloudFormation.rawAnswers());
       rig.stripe.endpoints().forEach(e -> rig.stripe.secretOf(e.id()).ifPresent(endpointSecrets::add));
       assertTrue(resources.secretsManager.value(resources.secretArn).isPresent(), "the secret was stored");

@@ -1,12 +1,15 @@
 package dev.switchboard.function.migration;
 
 import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResourceEvent;
 import dev.switchboard.config.MissingConfigException;
 import dev.switchboard.config.Settings;
 import dev.switchboard.db.DatabaseUrl;
 import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.deploy.OwnStack;
 import dev.switchboard.deploy.ResponseClient;
+import dev.switchboard.deploy.Rollbacks;
 import dev.switchboard.log.Log;
 import dev.switchboard.schema.SchemaMigrator;
 import java.util.LinkedHashMap;
@@ -22,16 +25,25 @@ import software.amazon.lambda.powertools.cloudformation.Response;
  * (the template passes the function version, so every code deploy is an Update), and leaves
  * the database alone on Delete. Functions never migrate at cold start; this is the one place.
  *
+ * <p>Only its own stack's events ({@link OwnStack}: StackId and ResponseURL). Migrations are
+ * never undone, so a rollback Update (to an older function version) has nothing to do: it is
+ * answered SUCCESS without connecting, and the previous code runs on the newer schema (which is
+ * why migrations expand first and contract a release later, docs/deploy.md). A Delete never
+ * connects either: a database that cannot be reached wedges neither a rollback nor a delete.
+ *
  * <p>Powertools sends the answer to CloudFormation's pre-signed URL; {@link AnswerInTime}
  * makes sure there is one, even when the migration throws or runs out of time.
  */
-public final class DatabaseMigrationHandler extends AbstractCustomResourceHandler {
+public final class DatabaseMigrationHandler implements RequestHandler<CloudFormationCustomResourceEvent, Response> {
   /** The physical id: one schema per stack, so one stable id. */
   static final String PHYSICAL_ID = "switchboard-schema";
+  /** The SchemaVersion a rollback answers: it does not read the database. */
+  static final String UNCHANGED = "unchanged";
   private static final Log LOG = Log.of(DatabaseMigrationHandler.class);
 
   private final Settings settings;
   private final AnswerInTime answerInTime = new AnswerInTime();
+  private final Resource resource = new Resource();
 
   /** The Lambda runtime's constructor: reads nothing yet, so it cannot fail before it can answer. */
   public DatabaseMigrationHandler() {
@@ -39,34 +51,71 @@ public final class DatabaseMigrationHandler extends AbstractCustomResourceHandle
   }
 
   public DatabaseMigrationHandler(Settings settings) {
-    super(ResponseClient.create());
     this.settings = settings;
   }
 
   @Override
-  protected Response create(CloudFormationCustomResourceEvent event, Context context) {
-    return migrate(context, PHYSICAL_ID);
+  public Response handleRequest(CloudFormationCustomResourceEvent event, Context context) {
+    return OwnStack.from(settings).unanswerable(event, context, physicalId(event))
+        .orElseGet(() -> resource.handleRequest(event, context));
   }
 
-  @Override
-  protected Response update(CloudFormationCustomResourceEvent event, Context context) {
-    return migrate(context, Optional.ofNullable(event.getPhysicalResourceId()).orElse(PHYSICAL_ID));
+  /** Powertools' handler: it answers the ResponseURL checked above. */
+  private final class Resource extends AbstractCustomResourceHandler {
+    Resource() {
+      super(ResponseClient.create());
+    }
+
+    @Override
+    protected Response create(CloudFormationCustomResourceEvent event, Context context) {
+      return notOurs(event, context).orElseGet(() -> migrate(context, PHYSICAL_ID));
+    }
+
+    @Override
+    protected Response update(CloudFormationCustomResourceEvent event, Context context) {
+      String id = physicalId(event);
+      return notOurs(event, context).orElseGet(() -> {
+        if (Rollbacks.toOlderFunctionVersion(event.getResourceProperties(), event.getOldResourceProperties())) {
+          return Log.inRequest(context.getAwsRequestId(), () -> {
+            LOG.info("schema.rollback_not_undone", "to", event.getResourceProperties().get(Rollbacks.FUNCTION_VERSION));
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("SchemaVersion", UNCHANGED);
+            data.put("Applied", 0);
+            return Response.builder().status(Response.Status.SUCCESS).physicalResourceId(id).value(data).build();
+          });
+        }
+        return migrate(context, id);
+      });
+    }
+
+    /** Migrations are never undone: deleting the stack keeps the data. */
+    @Override
+    protected Response delete(CloudFormationCustomResourceEvent event, Context context) {
+      return notOurs(event, context).orElseGet(() -> Response.success(physicalId(event)));
+    }
+
+    @Override
+    protected void onSendFailure(CloudFormationCustomResourceEvent event, Context context,
+                                 Response response, Exception exception) {
+      // the URL is pre-signed: log that it failed, never the URL
+      Log.inRequest(context == null ? null : context.getAwsRequestId(), () -> {
+        LOG.error("custom_resource.answer_not_sent", exception, "cfnRequestId", event.getRequestId());
+        return null;
+      });
+    }
   }
 
-  /** Migrations are never undone: deleting the stack keeps the data. */
-  @Override
-  protected Response delete(CloudFormationCustomResourceEvent event, Context context) {
-    return Response.success(Optional.ofNullable(event.getPhysicalResourceId()).orElse(PHYSICAL_ID));
+  /** Another stack's event (or no STACK_ID): FAILED, nothing done. */
+  private Optional<Response> notOurs(CloudFormationCustomResourceEvent event, Context context) {
+    return OwnStack.from(settings).stackRefusal(event.getStackId()).map(why -> Log.inRequest(
+        context == null ? null : context.getAwsRequestId(), () -> {
+          LOG.error("custom_resource.refused", null, "why", why, "cfnRequestId", event.getRequestId());
+          return AnswerInTime.failed(physicalId(event), why);
+        }));
   }
 
-  @Override
-  protected void onSendFailure(CloudFormationCustomResourceEvent event, Context context,
-                               Response response, Exception exception) {
-    // the URL is pre-signed: log that it failed, never the URL
-    Log.inRequest(context == null ? null : context.getAwsRequestId(), () -> {
-      LOG.error("custom_resource.answer_not_sent", exception, "cfnRequestId", event.getRequestId());
-      return null;
-    });
+  private static String physicalId(CloudFormationCustomResourceEvent event) {
+    return Optional.ofNullable(event.getPhysicalResourceId()).orElse(PHYSICAL_ID);
   }
 
   private Response migrate(Context context, String physicalId) {

@@ -9,6 +9,7 @@ import com.amazonaws.services.lambda.runtime.events.CloudFormationCustomResource
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.switchboard.config.Settings;
 import dev.switchboard.deploy.AnswerInTime;
+import dev.switchboard.testing.CustomResourceSettings;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.TestData;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,10 @@ import org.junit.jupiter.api.Timeout;
 
 class DatabaseMigrationHandlerTest {
   private static final Duration PLENTY = Duration.ofMinutes(10);
+  private static final String STACK_ID =
+      "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-staging/6a1f3c20-cb7e-11f0-9b1e-0a5e3c7d2f11";
+  /** Nothing listens there: a database that cannot be reached. */
+  private static final String UNREACHABLE = "postgres://postgres:unused@localhost:1/switchboard";
 
   private FakeCloudFormation cloudFormation;
 
@@ -46,7 +52,15 @@ class DatabaseMigrationHandlerTest {
   }
 
   private static DatabaseMigrationHandler handler(String databaseUrl) {
-    return new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", databaseUrl)));
+    return handler(Map.of("DATABASE_URL", databaseUrl));
+  }
+
+  /** The function as the template configures it for the events' stack, with {@code settings}. */
+  private static DatabaseMigrationHandler handler(Map<String, String> settings) {
+    Map<String, String> env = new HashMap<>(CustomResourceSettings.configuredFor(STACK_ID, null));
+    env.putAll(settings);
+    env.values().removeIf(String::isEmpty);
+    return new DatabaseMigrationHandler(Settings.of(env));
   }
 
   /** A database that exists and has never been migrated. */
@@ -86,8 +100,8 @@ class DatabaseMigrationHandlerTest {
   void create_migratesAsTheOwnerFromMigrationDatabaseUrl_andGrantsTheApplicationRole() throws Exception {
     String owner = emptyDatabase();
     String app = EmbeddedDatabase.shared().asApplicationRole(owner);
-    DatabaseMigrationHandler handler = new DatabaseMigrationHandler(Settings.of(Map.of(
-        "DATABASE_URL", app, "MIGRATION_DATABASE_URL", owner)));
+    DatabaseMigrationHandler handler = handler(Map.of(
+        "DATABASE_URL", app, "MIGRATION_DATABASE_URL", owner));
 
     handler.handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
@@ -105,7 +119,7 @@ class DatabaseMigrationHandlerTest {
   @Test
   void create_grantsTheRoleNamedByDatabaseAppRole_andRefusesANameThatIsNoPlainIdentifier() {
     String owner = emptyDatabase();
-    new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", owner, "DATABASE_APP_ROLE", "acme_app")))
+    handler(Map.of("DATABASE_URL", owner, "DATABASE_APP_ROLE", "acme_app"))
         .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
     assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"));
     try (TestData db = new TestData(owner)) {
@@ -114,7 +128,7 @@ class DatabaseMigrationHandlerTest {
 
     cloudFormation.close();
     cloudFormation = new FakeCloudFormation();
-    new DatabaseMigrationHandler(Settings.of(Map.of("DATABASE_URL", emptyDatabase(), "DATABASE_APP_ROLE", "app\"; DROP")))
+    handler(Map.of("DATABASE_URL", emptyDatabase(), "DATABASE_APP_ROLE", "app\"; DROP"))
         .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
     Map<String, Object> failed = cloudFormation.onlyAnswer();
     assertEquals("FAILED", failed.get("Status"));
@@ -173,7 +187,7 @@ class DatabaseMigrationHandlerTest {
 
   @Test
   void create_whenDatabaseUrlIsMissing_answersFailedNamingTheSetting() {
-    new DatabaseMigrationHandler(Settings.of(Map.of()))
+    handler(Map.of())
         .handleRequest(event("events/cfn-database-migration-create.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
 
     Map<String, Object> answer = cloudFormation.onlyAnswer();
@@ -230,6 +244,88 @@ class DatabaseMigrationHandlerTest {
       assertTrue(((String) answer.get("Reason")).contains("time limit"), String.valueOf(answer.get("Reason")));
       assertEquals("switchboard-schema", answer.get("PhysicalResourceId"));
       blocker.rollback();
+    }
+  }
+
+  // ------------------------------------------------------------------ no wedged stack, own stack only
+
+  /** CloudFormation's rollback of the update event: back to the older function version. */
+  private CloudFormationCustomResourceEvent rollback() {
+    CloudFormationCustomResourceEvent forward = event("events/cfn-database-migration-update.json");
+    CloudFormationCustomResourceEvent back = event("events/cfn-database-migration-update.json");
+    back.setResourceProperties(forward.getOldResourceProperties());
+    back.setOldResourceProperties(forward.getResourceProperties());
+    return back;
+  }
+
+  @Test
+  void rollbackUpdate_withTheDatabaseUnreachable_answersSuccessWithoutConnecting() {
+    handler(UNREACHABLE).handleRequest(rollback(), new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertEquals("switchboard-schema", answer.get("PhysicalResourceId"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = (Map<String, Object>) answer.get("Data");
+    assertEquals("unchanged", data.get("SchemaVersion"));
+    assertEquals(0, ((Number) data.get("Applied")).intValue());
+  }
+
+  @Test
+  void forwardUpdate_withTheDatabaseUnreachable_stillAnswersFailed() {
+    handler(UNREACHABLE).handleRequest(event("events/cfn-database-migration-update.json"),
+        new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    assertEquals("FAILED", cloudFormation.onlyAnswer().get("Status"), "new code must not go live on an old schema");
+  }
+
+  @Test
+  void delete_withTheDatabaseUnreachable_answersSuccess() {
+    handler(UNREACHABLE).handleRequest(event("events/cfn-database-migration-delete.json"),
+        new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    assertEquals("SUCCESS", cloudFormation.onlyAnswer().get("Status"));
+  }
+
+  @Test
+  void create_ofAnotherStack_answersFailed_andMigratesNothing() {
+    String url = emptyDatabase();
+    CloudFormationCustomResourceEvent theirs = event("events/cfn-database-migration-create.json");
+    theirs.setStackId("arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-green/0b7e2f10-cc01-11f0-8a2d-06c1e7d2a913");
+
+    handler(url).handleRequest(theirs, new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    Map<String, Object> answer = cloudFormation.onlyAnswer();
+    assertEquals("FAILED", answer.get("Status"));
+    assertTrue(String.valueOf(answer.get("Reason")).contains("StackId is not this function's stack"), String.valueOf(answer));
+    try (TestData db = new TestData(url)) {
+      assertEquals(0, db.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"));
+    }
+  }
+
+  @Test
+  void withoutAStackId_answersFailedNamingTheSetting() {
+    handler(Map.of("DATABASE_URL", UNREACHABLE, "STACK_ID", ""))
+        .handleRequest(event("events/cfn-database-migration-delete.json"), new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    assertTrue(String.valueOf(cloudFormation.onlyAnswer().get("Reason")).contains("STACK_ID is not set"));
+  }
+
+  @Test
+  void aResponseUrlThatIsNotCloudFormations_isNeverAnswered_andNothingIsMigrated() {
+    String url = emptyDatabase();
+    CloudFormationCustomResourceEvent event = event("events/cfn-database-migration-create.json");
+    event.setResponseUrl("https://collector.example.com/cfn");
+
+    var returned = handler(url).handleRequest(event, new LambdaContext("DatabaseMigrationFunction", PLENTY));
+
+    assertEquals("FAILED", String.valueOf(returned.getStatus()));
+    CloudFormationCustomResourceEvent loopback = event("events/cfn-database-migration-create.json");
+    handler(Map.of("DATABASE_URL", url, "CUSTOM_RESOURCE_LOOPBACK_RESPONSE", ""))
+        .handleRequest(loopback, new LambdaContext("DatabaseMigrationFunction", PLENTY));
+    assertTrue(cloudFormation.answers().isEmpty(), "a deployed function never answers a loopback URL");
+    try (TestData db = new TestData(url)) {
+      assertEquals(0, db.count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'flyway_schema_history'"));
     }
   }
 }

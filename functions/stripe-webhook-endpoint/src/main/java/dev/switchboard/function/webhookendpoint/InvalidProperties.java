@@ -2,9 +2,14 @@ package dev.switchboard.function.webhookendpoint;
 
 import dev.switchboard.log.Log.SafeToLog;
 
-/** The template gave the resource properties that cannot be registered; nothing was called. */
+/** The event's properties (or stack) cannot be registered for this stack; nothing was called. */
 final class InvalidProperties extends RuntimeException implements SafeToLog {
   InvalidProperties(String message) {
     super(message);
+  }
+
+  /** For {@code Optional.ifPresent}: a reason found means the event is refused. */
+  static void raise(String message) {
+    throw new InvalidProperties(message);
   }
 }

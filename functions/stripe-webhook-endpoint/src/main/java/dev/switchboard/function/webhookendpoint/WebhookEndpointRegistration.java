@@ -8,6 +8,7 @@ import com.stripe.model.WebhookEndpoint;
 import com.stripe.param.WebhookEndpointCreateParams;
 import com.stripe.param.WebhookEndpointListParams;
 import com.stripe.param.WebhookEndpointUpdateParams;
+import dev.switchboard.function.webhookendpoint.SigningSecrets.Stored;
 import dev.switchboard.log.Log;
 import dev.switchboard.providers.ProviderException;
 import dev.switchboard.providers.ProviderRejected;
@@ -120,12 +121,12 @@ final class WebhookEndpointRegistration {
       // the endpoint set is final: only now does the new key become current
       Set<String> remaining = new java.util.HashSet<>(existingIds);
       remaining.removeAll(removed);
-      Optional<WebhookSecrets> stored = secrets.read(p.secretId());
-      Optional<Kept> kept = stored.flatMap(old -> keptKey(old, replacing, remaining));
+      Optional<Kept> kept = secrets.read(p.secretId()).flatMap(old -> keptKey(old.keys(), replacing, remaining));
       WebhookSecrets next = kept
           .map(k -> WebhookSecrets.replacing(created.getId(), created.getSecret(), k.endpointId(), k.key()))
           .orElseGet(() -> WebhookSecrets.of(created.getId(), created.getSecret()));
-      secrets.store(p.secretId(), next);
+      secrets.store(p.secretId(), new Stored(next,
+          Optional.of(Registration.of(created.getId(), p, created.getApiVersion()))));
       LOG.info("stripe.webhook_endpoint.secret_stored", "endpointId", created.getId(),
           "previousEndpointId", kept.map(Kept::endpointId).orElse(null));
       // from here the new endpoint delivers and its key verifies: the one it replaced stops
@@ -164,9 +165,32 @@ final class WebhookEndpointRegistration {
     return Optional.empty();
   }
 
+  /**
+   * What a rollback Update finds when the secret's record shows the endpoint already registered
+   * with its properties: nothing to undo, so nothing is called.
+   *
+   * @param rollback the Update goes back (to an older function version), so the record showing
+   *                 its properties is enough; otherwise it must also show that the properties it
+   *                 leaves were never applied (the forward update failed before changing anything)
+   */
+  Optional<Registered> nothingToUndo(String endpointId, EndpointProperties p, EndpointProperties old,
+                                     boolean rollback) {
+    Optional<Registration> registered = secrets.read(p.secretId()).flatMap(Stored::registration)
+        .filter(r -> r.shows(endpointId, p))
+        .filter(r -> rollback || !r.shows(endpointId, old));
+    registered.ifPresent(r -> LOG.info("stripe.webhook_endpoint.nothing_to_undo", "endpointId", endpointId));
+    return registered.map(r -> new Registered(r.endpointId(), r.url(), r.apiVersion()));
+  }
+
   /** @return the endpoint now serving, with a new id when it had to be replaced */
   Registered update(String endpointId, EndpointProperties p, EndpointProperties old, Owner owner,
-                    BooleanSupplier givenUp) {
+                    boolean rollback, BooleanSupplier givenUp) {
+    if (p.sameSecretAs(old)) {
+      Optional<Registered> unchanged = nothingToUndo(endpointId, p, old, rollback);
+      if (unchanged.isPresent()) {
+        return unchanged.get();
+      }
+    }
     if (!p.sameSecretAs(old)) {
       LOG.info("stripe.webhook_endpoint.replacing", "endpointId", endpointId, "why", "secret_id_changed");
       return create(p, owner, endpointId, givenUp);
@@ -195,32 +219,70 @@ final class WebhookEndpointRegistration {
     if (p.description() != null) {
       params.setDescription(p.description());
     }
+    // until the endpoint is known to have the new properties, the record shows nothing: a
+    // rollback after a failure from here on asks Stripe
+    Optional<Stored> read = secrets.read(p.secretId());
+    Optional<Stored> stored = read.map(s -> withOwnKeyCurrent(s, endpointId));
+    if (stored.isPresent() && (stored.get().registration().isPresent() || !stored.equals(read))) {
+      secrets.store(p.secretId(), new Stored(stored.get().keys(), Optional.empty()));
+    }
     WebhookEndpoint updated = call("update webhook endpoint",
         () -> stripe.v1().webhookEndpoints().update(endpointId, params.build()));
     LOG.info("stripe.webhook_endpoint.updated", "endpointId", endpointId);
+    stored.ifPresent(s -> secrets.store(p.secretId(), new Stored(s.keys(),
+        Optional.of(Registration.of(endpointId, p, updated.getApiVersion())))));
     stopIf(givenUp);
-    removeOthersForUrl(all, p.url(), owner, endpointId, null);
+    Set<String> removed = removeOthersForUrl(all, p.url(), owner, endpointId, null);
+    Optional<String> previousId = stored.flatMap(s -> s.keys().previousEndpointId()).filter(removed::contains);
+    if (previousId.isPresent()) {
+      secrets.read(p.secretId()).ifPresent(s -> forgetPreviousIf(s, previousId.get(), p.secretId(), "deleted"));
+    }
     return new Registered(updated.getId(), updated.getUrl(), updated.getApiVersion());
   }
 
-  /** @param secretId the resource's SecretId, when its properties give one */
+  /**
+   * The endpoint kept in place is the one CloudFormation knows: if the secret names it as the
+   * previous one (its replacement's rollback could not reach Stripe), its key is made current.
+   */
+  private static Stored withOwnKeyCurrent(Stored stored, String endpointId) {
+    WebhookSecrets keys = stored.keys();
+    if (keys.endpointId().isPresent() && !keys.endpointId().get().equals(endpointId)
+        && keys.previousEndpointId().equals(Optional.of(endpointId))) {
+      LOG.info("stripe.webhook_endpoint.previous_secret_restored", "endpointId", endpointId);
+      return stored.withKeys(keys.withPreviousRestored().orElseThrow());
+    }
+    return stored;
+  }
+
+  /**
+   * @param secretId the resource's SecretId, when its properties give one
+   * @throws ProviderException when Stripe cannot be reached or refuses (a revoked key): what
+   *     is left behind is then the caller's to report
+   */
   void delete(String endpointId, Owner owner, String secretId) {
-    WebhookEndpoint endpoint = retrieve(endpointId);
-    Optional<WebhookSecrets> stored = secretId == null ? Optional.empty() : secrets.read(secretId);
-    if (endpoint == null) {
-      stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "missing"));
-      return;
+    Optional<Stored> stored = secretId == null ? Optional.empty() : secrets.read(secretId);
+    try {
+      WebhookEndpoint endpoint = retrieve(endpointId);
+      if (endpoint == null) {
+        stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "missing"));
+        return;
+      }
+      if (!owner.mayTouch(endpoint)) {
+        // not ours (the id was adopted by hand?): deleting it would cut another stack off
+        LOG.warn("stripe.webhook_endpoint.left_alone", "endpointId", endpointId, "owner", owner.otherStack(endpoint));
+        return;
+      }
+      if (stored.isPresent() && stored.get().keys().endpointId().equals(Optional.of(endpointId))) {
+        stored = restorePreviousIfRolledBack(stored.get(), secretId);
+      }
+      deleteIfPresent(endpointId);
+      stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "deleted"));
+    } catch (ProviderException e) {
+      // CloudFormation forgets the endpoint either way: a replaced endpoint's key goes with it
+      // (the endpoint was disabled when it was replaced)
+      stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "stripe_unreachable"));
+      throw e;
     }
-    if (!owner.mayTouch(endpoint)) {
-      // not ours (the id was adopted by hand?): deleting it would cut another stack off
-      LOG.warn("stripe.webhook_endpoint.left_alone", "endpointId", endpointId, "owner", owner.otherStack(endpoint));
-      return;
-    }
-    if (stored.isPresent() && stored.get().endpointId().equals(Optional.of(endpointId))) {
-      stored = restorePreviousIfRolledBack(stored.get(), secretId);
-    }
-    deleteIfPresent(endpointId);
-    stored.ifPresent(s -> forgetPreviousIf(s, endpointId, secretId, "deleted"));
   }
 
   /**
@@ -229,22 +291,25 @@ final class WebhookEndpointRegistration {
    *
    * @return the secret as stored now
    */
-  private Optional<WebhookSecrets> restorePreviousIfRolledBack(WebhookSecrets stored, String secretId) {
-    Optional<String> previousId = stored.previousEndpointId();
-    Optional<WebhookSecrets> restored = stored.withPreviousRestored();
+  private Optional<Stored> restorePreviousIfRolledBack(Stored stored, String secretId) {
+    Optional<String> previousId = stored.keys().previousEndpointId();
+    Optional<WebhookSecrets> restored = stored.keys().withPreviousRestored();
     if (previousId.isEmpty() || restored.isEmpty() || retrieve(previousId.get()) == null) {
       return Optional.of(stored);
     }
     enable(previousId.get());
-    secrets.store(secretId, restored.get());
+    // what the restored endpoint was registered with is not recorded: the next Update asks Stripe
+    Stored now = new Stored(restored.get(), Optional.empty());
+    secrets.store(secretId, now);
     LOG.info("stripe.webhook_endpoint.previous_secret_restored", "endpointId", previousId.get());
-    return restored;
+    return Optional.of(now);
   }
 
   /** The secret's previous endpoint is gone: its key verifies nothing any more. */
-  private void forgetPreviousIf(WebhookSecrets stored, String endpointId, String secretId, String why) {
-    if (stored.previous().isPresent() && stored.previousEndpointId().equals(Optional.of(endpointId))) {
-      secrets.store(secretId, stored.withoutPrevious());
+  private void forgetPreviousIf(Stored stored, String endpointId, String secretId, String why) {
+    WebhookSecrets keys = stored.keys();
+    if (keys.previous().isPresent() && keys.previousEndpointId().equals(Optional.of(endpointId))) {
+      secrets.store(secretId, stored.withKeys(keys.withoutPrevious()));
       LOG.info("stripe.webhook_endpoint.previous_secret_cleared", "endpointId", endpointId, "why", why);
     }
   }

@@ -12,6 +12,7 @@ import com.stripe.Stripe;
 import dev.switchboard.config.Settings;
 import dev.switchboard.deploy.AnswerInTime;
 import dev.switchboard.stripe.WebhookSecrets;
+import dev.switchboard.testing.CustomResourceSettings;
 import dev.switchboard.testing.LambdaContext;
 import dev.switchboard.testing.fake.FakeCloudFormation;
 import dev.switchboard.testing.fake.FakeSecretsManager;
@@ -55,7 +56,6 @@ class StripeWebhookEndpointHandlerTest {
   private FakeSecretsManager secretsManager;
   private FakeCloudFormation cloudFormation;
   private String secretArn;
-  private StripeWebhookEndpointHandler handler;
   private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
   private PrintStream stdout;
 
@@ -71,7 +71,6 @@ class StripeWebhookEndpointHandlerTest {
       previousProperties.put(name, System.getProperty(name));
       System.setProperty(name, value);
     });
-    handler = handler(Map.of());
     // every log line the function writes, to prove the secret is never among them
     stdout = System.out;
     System.setOut(new PrintStream(new TeeStream(stdout, logs), true, StandardCharsets.UTF_8));
@@ -92,11 +91,13 @@ class StripeWebhookEndpointHandlerTest {
     cloudFormation.close();
   }
 
-  private StripeWebhookEndpointHandler handler(Map<String, String> overrides) {
+  /** The function as the template configures it for the stack and properties of {@code event}. */
+  private StripeWebhookEndpointHandler handler(CloudFormationCustomResourceEvent event, Map<String, String> overrides) {
     Map<String, String> env = new HashMap<>(Map.of(
         "STRIPE_API_KEY", FakeStripe.DEFAULT_API_KEY,
         "STRIPE_API_BASE_URL", stripe.baseUrl(),
         "PROVIDER_READ_TIMEOUT_MS", "1000"));
+    env.putAll(CustomResourceSettings.configuredFor(event.getStackId(), event.getResourceProperties()));
     env.putAll(overrides);
     env.values().removeIf(String::isEmpty);
     return new StripeWebhookEndpointHandler(Settings.of(env));
@@ -137,7 +138,7 @@ class StripeWebhookEndpointHandlerTest {
 
   /** Runs one invocation and returns the one answer CloudFormation received for it. */
   private Map<String, Object> run(CloudFormationCustomResourceEvent event) {
-    return run(handler, event, PLENTY);
+    return run(handler(event, Map.of()), event, PLENTY);
   }
 
   private Map<String, Object> run(StripeWebhookEndpointHandler h, CloudFormationCustomResourceEvent event,
@@ -240,7 +241,7 @@ class StripeWebhookEndpointHandlerTest {
 
   @Test
   void create_withoutAStripeKey_answersFailedNamingTheSetting() {
-    Map<String, Object> answer = run(handler(Map.of("STRIPE_API_KEY", "")), createEvent(), PLENTY);
+    Map<String, Object> answer = run(handler(createEvent(), Map.of("STRIPE_API_KEY", "")), createEvent(), PLENTY);
 
     assertEquals("FAILED", answer.get("Status"));
     assertEquals("missing required setting STRIPE_API_KEY", answer.get("Reason"));
@@ -462,7 +463,7 @@ class StripeWebhookEndpointHandlerTest {
 
   @Test
   void create_nearTheFunctionsTimeLimit_answersFailedInTimeAndUndoesTheLateEndpoint() throws Exception {
-    StripeWebhookEndpointHandler slow = handler(Map.of("PROVIDER_READ_TIMEOUT_MS", "3000"));
+    StripeWebhookEndpointHandler slow = handler(createEvent(), Map.of("PROVIDER_READ_TIMEOUT_MS", "3000"));
     // Stripe holds the first create past the function's remaining time; the SDK's retry then succeeds
     stripe.failNext(FakeStripe.CREATE_ENDPOINT, Fault.delay(Duration.ofSeconds(3)));
     Duration timeLeft = AnswerInTime.ANSWER_MARGIN.plusSeconds(1);
@@ -493,7 +494,8 @@ class StripeWebhookEndpointHandlerTest {
     assertEquals(List.of("checkout.session.completed", "payment_intent.succeeded", "charge.refunded"),
         endpoint.enabledEvents());
     assertEquals(1, stripe.endpoints().size());
-    assertEquals(List.of(secret), secretsManager.versionsWritten(secretArn), "no new secret written");
+    assertEquals(WebhookSecrets.parse(secret).stored(), WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow())
+        .stored(), "the same keys");
     assertEquals(stripe.secretOf(id), currentKey(secretArn));
     assertEquals(DOMAIN_URL, data(answer).get("Url"));
     assertNoSecretLeaked();
@@ -603,15 +605,46 @@ class StripeWebhookEndpointHandlerTest {
   }
 
   @Test
-  void delete_whenStripeFails_answersFailedAndTheEndpointStays() {
+  void delete_whenStripeIsDown_answersSuccessAndLogsTheEndpointItLeftBehind() {
     String id = createdEndpointId();
+    stripe.failAlways(FakeStripe.GET_ENDPOINT, Fault.status(500));
     stripe.failAlways(FakeStripe.DELETE_ENDPOINT, Fault.status(500));
 
     Map<String, Object> answer = run(deleteEvent(id));
 
-    assertFailedWithReason(answer, "delete webhook endpoint");
+    // a stack that cannot be deleted or rolled back for Stripe's outage helps nobody
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
     assertEquals(id, answer.get("PhysicalResourceId"));
+    assertTrue(stripe.endpoint(id).isPresent(), "left behind");
+    assertTrue(logs.toString(StandardCharsets.UTF_8).contains("\"event\":\"stripe.webhook_endpoint.left_behind\""));
+    assertTrue(logs.toString(StandardCharsets.UTF_8).contains(id));
+  }
+
+  @Test
+  void delete_withARevokedStripeKey_answersSuccessAndLeavesTheEndpoint() {
+    String id = createdEndpointId();
+    stripe.rollApiKey("sk_test_rolled_after_a_leak_000000000000");
+
+    Map<String, Object> answer = run(deleteEvent(id));
+
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
     assertTrue(stripe.endpoint(id).isPresent());
+    assertTrue(logs.toString(StandardCharsets.UTF_8).contains("stripe.webhook_endpoint.left_behind"));
+  }
+
+  @Test
+  void cleanupOfAReplacedEndpoint_whenStripeIsDown_answersSuccessAndStillClearsItsKey() {
+    String oldId = createdEndpointId();
+    stripe.setApiVersionOf(oldId, "2020-08-27");
+    String newId = (String) run(updateEvent(oldId)).get("PhysicalResourceId");
+    stripe.failAlways(FakeStripe.GET_ENDPOINT, Fault.status(503));
+
+    assertEquals("SUCCESS", run(deleteEvent(oldId)).get("Status"));
+
+    assertTrue(stripe.endpoint(oldId).orElseThrow().disabled(), "left behind, but delivering nothing");
+    WebhookSecrets stored = WebhookSecrets.parse(secretsManager.value(secretArn).orElseThrow());
+    assertEquals(stripe.secretOf(newId).orElseThrow(), stored.current());
+    assertEquals(Optional.empty(), stored.previous(), "CloudFormation forgot the endpoint: its key goes too");
   }
 
   @Test
@@ -619,9 +652,199 @@ class StripeWebhookEndpointHandlerTest {
     String id = createdEndpointId();
     cloudFormation.failNext(FakeCloudFormation.RESPOND, Fault.status(403, "AccessDenied", "Request has expired"));
 
-    handler.handleRequest(deleteEvent(id), new LambdaContext("StripeWebhookEndpointFunction", PLENTY));
+    handler(deleteEvent(id), Map.of()).handleRequest(deleteEvent(id), new LambdaContext("StripeWebhookEndpointFunction", PLENTY));
 
     assertTrue(stripe.endpoints().isEmpty());
+  }
+
+  // ------------------------------------------------------------------ only this stack's events
+
+  @Test
+  void create_ofAnotherStack_answersFailed_andTouchesNothing() {
+    CloudFormationCustomResourceEvent theirs = createEvent();
+    theirs.setStackId(OTHER_STACK_ID); // their stack's custom resource names our function
+
+    Map<String, Object> answer = run(handler(createEvent(), Map.of()), theirs, PLENTY);
+
+    assertFailedWithReason(answer, "StackId is not this function's stack");
+    assertTrue(stripe.journal().isEmpty());
+    assertTrue(secretsManager.value(secretArn).isEmpty());
+  }
+
+  @Test
+  void create_withAnotherUrl_orEvents_orSecret_thanTheTemplateGivesTheFunction_answersFailed_andTouchesNothing() {
+    StripeWebhookEndpointHandler configured = handler(createEvent(), Map.of());
+    String elsewhere = secretsManager.create("SomeoneElsesSecret-000001");
+    Map<String, Object> url = Map.of("Url", "https://attacker.example.com/webhooks/stripe");
+    Map<String, Object> events = Map.of("EnabledEvents", List.of("checkout.session.completed"));
+    Map<String, Object> secret = Map.of("SecretId", elsewhere);
+
+    for (Map<String, Object> change : List.of(url, events, secret)) {
+      CloudFormationCustomResourceEvent event = createEvent();
+      Map<String, Object> properties = new LinkedHashMap<>(event.getResourceProperties());
+      properties.putAll(change);
+      event.setResourceProperties(properties);
+
+      Map<String, Object> answer = run(configured, event, PLENTY);
+
+      assertFailedWithReason(answer, change.keySet().iterator().next());
+      assertTrue(((String) answer.get("Reason")).contains("differ from what the template gives this function"));
+    }
+    assertTrue(stripe.journal().isEmpty());
+    assertTrue(secretsManager.value(secretArn).isEmpty());
+    assertTrue(secretsManager.value(elsewhere).isEmpty());
+  }
+
+  @Test
+  void update_pointingTheLiveEndpointElsewhere_answersFailed_andTheEndpointStays() {
+    String id = createdEndpointId();
+    CloudFormationCustomResourceEvent configuredFor = updateEvent(id);
+    CloudFormationCustomResourceEvent forged = updateEvent(id);
+    Map<String, Object> properties = new LinkedHashMap<>(forged.getResourceProperties());
+    properties.put("Url", "https://attacker.example.com/webhooks/stripe");
+    forged.setResourceProperties(properties);
+    long before = stripe.journal().size();
+
+    Map<String, Object> answer = run(handler(configuredFor, Map.of()), forged, PLENTY);
+
+    assertFailedWithReason(answer, "Url");
+    assertEquals(API_URL, stripe.endpoint(id).orElseThrow().url());
+    assertEquals(before, stripe.journal().size(), "Stripe was not called");
+  }
+
+  @Test
+  void anyRequest_withoutAStackId_answersFailedNamingTheSetting() {
+    Map<String, Object> answer = run(handler(createEvent(), Map.of("STACK_ID", "")), createEvent(), PLENTY);
+
+    assertFailedWithReason(answer, "STACK_ID is not set");
+    assertTrue(stripe.journal().isEmpty());
+  }
+
+  @Test
+  void aResponseUrlThatIsNotCloudFormations_isNeverAnswered_andNothingIsDone() {
+    for (String url : List.of(
+        "https://collector.example.com/cfn?X-Amz-Signature=x",
+        // CloudFormation's bucket, but of another region than the stack's (eu-west-2)
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn?X-Amz-Signature=x",
+        "http://cloudformation-custom-resource-response-euwest2.s3.eu-west-2.amazonaws.com/arn")) {
+      CloudFormationCustomResourceEvent event = createEvent();
+      event.setResponseUrl(url);
+      cloudFormation.clearJournal();
+
+      var returned = handler(event, Map.of()).handleRequest(event, new LambdaContext("StripeWebhookEndpointFunction", PLENTY));
+
+      assertEquals("FAILED", String.valueOf(returned.getStatus()), url);
+      assertTrue(returned.getReason().contains("not answered"), returned.getReason());
+    }
+    assertTrue(stripe.journal().isEmpty(), "nothing done");
+    assertTrue(logs.toString(StandardCharsets.UTF_8).contains("custom_resource.refused"));
+  }
+
+  @Test
+  void aLoopbackResponseUrl_isAnsweredOnlyWhenTheLocalSettingAllowsIt() {
+    CloudFormationCustomResourceEvent event = createEvent(); // FakeCloudFormation on 127.0.0.1
+
+    handler(event, Map.of("CUSTOM_RESOURCE_LOOPBACK_RESPONSE", "")).handleRequest(event,
+        new LambdaContext("StripeWebhookEndpointFunction", PLENTY));
+
+    assertTrue(cloudFormation.answers().isEmpty(), "a deployed function never answers a loopback URL");
+    assertTrue(stripe.journal().isEmpty());
+    assertEquals("SUCCESS", run(handler(event, Map.of()), event, PLENTY).get("Status"));
+  }
+
+  // ------------------------------------------------------------------ rollbacks with Stripe down
+
+  /** The event with its FunctionVersion, as the template passes it. */
+  private static CloudFormationCustomResourceEvent withVersions(CloudFormationCustomResourceEvent event, int to, int from) {
+    String function = "arn:aws:lambda:eu-west-2:123456789012:function:switchboard-staging-StripeWebhookEndpointFunction-Zx4k9PqR7sTu:";
+    Map<String, Object> properties = new LinkedHashMap<>(event.getResourceProperties());
+    properties.put("FunctionVersion", function + to);
+    event.setResourceProperties(properties);
+    Map<String, Object> old = new LinkedHashMap<>(event.getOldResourceProperties());
+    old.put("FunctionVersion", function + from);
+    event.setOldResourceProperties(old);
+    return event;
+  }
+
+  /** CloudFormation's rollback of {@code forward}: its old properties become the new, and the other way round. */
+  private static CloudFormationCustomResourceEvent rollbackOf(CloudFormationCustomResourceEvent forward) {
+    CloudFormationCustomResourceEvent back = EventLoader.loadCloudFormationCustomResourceEvent(
+        "events/cfn-stripe-webhook-endpoint-update.json");
+    back.setResponseUrl(forward.getResponseUrl());
+    back.setPhysicalResourceId(forward.getPhysicalResourceId());
+    back.setRequestId(java.util.UUID.randomUUID().toString());
+    back.setResourceProperties(forward.getOldResourceProperties());
+    back.setOldResourceProperties(forward.getResourceProperties());
+    return back;
+  }
+
+  @Test
+  void rollbackOfAFailedUpdate_withTheStripeKeyRevoked_answersSuccessWithoutCallingStripe() {
+    String id = createdEndpointId();
+    stripe.rollApiKey("sk_test_rolled_after_a_leak_000000000000");
+    CloudFormationCustomResourceEvent forward = withVersions(updateEvent(id), 2, 1);
+    assertFailedWithReason(run(forward), "retrieve webhook endpoint");
+    CloudFormationCustomResourceEvent back = rollbackOf(forward);
+    long calls = stripe.journal().size();
+
+    // whether CloudFormation rolls the function back before this resource or after it
+    Map<String, Object> functionRolledBack = run(handler(back, Map.of()), back, PLENTY);
+    Map<String, Object> functionNotYet = run(handler(forward, Map.of()), rollbackOf(forward), PLENTY);
+
+    for (Map<String, Object> answer : List.of(functionRolledBack, functionNotYet)) {
+      assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+      assertEquals(id, answer.get("PhysicalResourceId"));
+      assertEquals(Map.of("EndpointId", id, "Url", API_URL, "ApiVersion", Stripe.API_VERSION), data(answer));
+    }
+    assertEquals(calls, stripe.journal().size(), "Stripe was not called");
+    assertEquals(API_URL, stripe.endpoint(id).orElseThrow().url());
+  }
+
+  @Test
+  void rollbackOfACodeOnlyDeploy_withStripeDown_answersSuccessWithoutCallingStripe() {
+    String id = createdEndpointId();
+    CloudFormationCustomResourceEvent forward = updateEvent(id);
+    forward.setOldResourceProperties(createEvent().getResourceProperties());
+    forward.setResourceProperties(createEvent().getResourceProperties()); // only the function version changes
+    withVersions(forward, 8, 7);
+    assertEquals("SUCCESS", run(forward).get("Status")); // then another resource fails
+    stripe.failAlways(FakeStripe.GET_ENDPOINT, Fault.status(500));
+    stripe.failAlways(FakeStripe.LIST_ENDPOINTS, Fault.status(500));
+    long calls = stripe.journal().size();
+
+    Map<String, Object> answer = run(rollbackOf(forward));
+
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertEquals(calls, stripe.journal().size(), "Stripe was not called");
+  }
+
+  @Test
+  void rollbackOfAnUpdateThatChangedTheEndpoint_putsItBack() {
+    String id = createdEndpointId();
+    CloudFormationCustomResourceEvent forward = withVersions(updateEvent(id), 2, 1);
+    assertEquals("SUCCESS", run(forward).get("Status")); // moved to the domain URL; then another resource fails
+    assertEquals(DOMAIN_URL, stripe.endpoint(id).orElseThrow().url());
+
+    Map<String, Object> answer = run(rollbackOf(forward));
+
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertEquals(API_URL, stripe.endpoint(id).orElseThrow().url(), "there was something to undo: it was undone");
+  }
+
+  @Test
+  void aForwardUpdateThatChangesNothing_stillAsksStripe_soAnEndpointDeletedByHandIsReplaced() {
+    String id = createdEndpointId();
+    stripe.removeEndpoint(id);
+    CloudFormationCustomResourceEvent forward = updateEvent(id);
+    forward.setOldResourceProperties(createEvent().getResourceProperties());
+    forward.setResourceProperties(createEvent().getResourceProperties());
+    withVersions(forward, 3, 2);
+
+    Map<String, Object> answer = run(forward);
+
+    assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
+    assertNotEquals(id, answer.get("PhysicalResourceId"));
+    assertEquals(stripe.secretOf((String) answer.get("PhysicalResourceId")), currentKey(secretArn));
   }
 
   // ------------------------------------------------------------------ helpers
