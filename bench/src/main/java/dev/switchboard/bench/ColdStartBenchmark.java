@@ -124,20 +124,25 @@ final class ColdStartBenchmark implements Benchmark {
         "dev.switchboard.bench.baseline.bare.BareSqlHandler",
         i -> Events.load("list-numbers.json").writeTo(temp, "bare-" + i + ".json"), ""));
     if (metrics) {
+      // what Lambda sets: Powertools' EMF library writes to standard output only when it sees
+      // AWS_LAMBDA_FUNCTION_NAME (elsewhere it looks for an agent), so both candidates get it
+      Map<String, String> lambda = Map.of("AWS_LAMBDA_FUNCTION_NAME", "switchboard-bench",
+          "AWS_LAMBDA_FUNCTION_VERSION", "1", "AWS_EXECUTION_ENV", "AWS_Lambda_java21",
+          "AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/08/[1]bench", "AWS_LAMBDA_LOG_LEVEL", "INFO");
       s.add(new Subject("floor: JVM + runtime serializer, no work", Deployables.benchJar("baseline-bare.jar"),
           "dev.switchboard.bench.baseline.bare.NoWorkHandler",
           i -> Events.load("list-numbers.json").writeTo(temp, "floor-" + i + ".json"), ""));
       s.add(new Subject("bare + metrics: EMF via our logger", Deployables.benchJar("metrics-emf-log.jar"),
           "dev.switchboard.bench.baseline.metrics.EmfLogHandler",
-          i -> Events.load("list-numbers.json").writeTo(temp, "emf-log-" + i + ".json"), ""));
+          i -> Events.load("list-numbers.json").writeTo(temp, "emf-log-" + i + ".json"), "", lambda));
       s.add(new Subject("bare + metrics: Powertools metrics", Deployables.benchJar("metrics-powertools.jar"),
           "dev.switchboard.bench.baseline.metrics.PowertoolsMetricsHandler",
-          i -> Events.load("list-numbers.json").writeTo(temp, "powertools-" + i + ".json"), ""));
+          i -> Events.load("list-numbers.json").writeTo(temp, "powertools-" + i + ".json"), "", lambda));
       Deployables.Function webhook = Deployables.FUNCTIONS.stream().filter(f -> f.module().equals("stripe-webhook"))
           .findFirst().orElseThrow();
       s.add(new Subject("stripe-webhook (signed top-up, emits metrics)", webhook.jar(), webhook.handler(),
           i -> Events.signedTopUp(BenchWorld.EVENTS_ORG, 5_000, BenchWorld.WEBHOOK_SECRET, Instant.now())
-              .writeTo(temp, "webhook-" + i + ".json"), ""));
+              .writeTo(temp, "webhook-" + i + ".json"), "", lambda));
       return s;
     }
     s.add(new Subject("floor: JVM + runtime serializer, no work", Deployables.benchJar("baseline-bare.jar"),
@@ -213,9 +218,11 @@ final class ColdStartBenchmark implements Benchmark {
     Process process = pb.start();
     String answer = null;
     long elapsed = 0;
+    boolean emitted = false;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
         StandardCharsets.UTF_8))) {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
+        emitted |= line.contains("\"_aws\"");
         if (line.startsWith(Launcher.MARKER)) {
           elapsed = System.nanoTime() - start;
           answer = line.substring(Launcher.MARKER.length());
@@ -229,6 +236,9 @@ final class ColdStartBenchmark implements Benchmark {
     }
     if (answer == null) {
       throw new IllegalStateException(s.name() + " gave no answer; its stderr:\n" + tail(stderr));
+    }
+    if (s.name().contains("metrics") && !emitted) {
+      throw new IllegalStateException(s.name() + " wrote no embedded-metric record before its answer");
     }
     Matcher status = STATUS.matcher(answer);
     if (status.find() && !status.group(1).startsWith("2") || answer.contains("\"isAuthorized\":false")) {

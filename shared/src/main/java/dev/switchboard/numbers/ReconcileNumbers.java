@@ -165,7 +165,14 @@ public final class ReconcileNumbers {
 
   /** What is left after this run, for the dashboard and the backlog alarm; orphans only when they were looked for. */
   private void emitBacklog(int orphans) {
-    ManagedNumbers.Backlog backlog = db.inTransaction(numbers::backlog);
+    ManagedNumbers.Backlog backlog;
+    try {
+      backlog = db.inTransaction(numbers::backlog);
+    } catch (RuntimeException e) {
+      // the run's work is done and recorded: a lost measurement must not fail it
+      LOG.warn("reconcile.backlog.unmeasured", "errorType", e.getClass().getName());
+      return;
+    }
     Map<Metric, Long> values = new EnumMap<>(Metric.class);
     values.put(Metric.PENDING_CLEANUPS, backlog.pendingCleanups());
     values.put(Metric.INTERRUPTED_SAGAS, backlog.interruptedSagas());
