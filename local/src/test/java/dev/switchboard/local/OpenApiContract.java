@@ -133,6 +133,27 @@ final class OpenApiContract {
     return problems;
   }
 
+  /**
+   * Problems of a request body the handler accepted, against the operation's documented
+   * {@code requestBody}: what the API takes must be what the document lets a client send.
+   */
+  List<String> requestProblems(String method, String path, String body) {
+    String op = method + " " + path;
+    JsonNode operation = document.path("paths").path(path).path(method.toLowerCase(Locale.ROOT));
+    JsonNode media = operation.path("requestBody").path("content").path("application/json");
+    if (media.isMissingNode()) {
+      return body == null || body.isEmpty() ? List.of() : List.of(op + " takes no body in the document, yet one was accepted");
+    }
+    String where = URI + "#/paths/" + escape(path) + "/" + method.toLowerCase(Locale.ROOT)
+        + "/requestBody/content/application~1json/schema";
+    Schema schema = schemas.computeIfAbsent(where, w -> registry.getSchema(SchemaLocation.of(w)));
+    try {
+      return schema.validate(JSON.readTree(body)).stream().map(e -> op + " request: " + e + " in " + body).toList();
+    } catch (IOException e) {
+      return List.of(op + " accepted a body that is no JSON: " + body);
+    }
+  }
+
   /** Problems of a body against one component schema (an answer no route gives, such as 405). */
   List<String> problemsAgainstComponent(String component, String body) {
     String where = URI + "#/components/schemas/" + component;
