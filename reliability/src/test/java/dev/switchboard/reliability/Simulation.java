@@ -141,9 +141,10 @@ final class Simulation {
   private final Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
   private final AtomicLong operations = new AtomicLong();
   /**
-   * Held (shared) by every request that may hold a saga's lease, and (exclusively) while time
-   * passes: leases lapse only when no function is running, as a lease outlasts any function's
-   * timeout in AWS, so what lapses is always a dead attempt's.
+   * Held (shared) by every request that may hold a saga's lease or reads the clock (a webhook
+   * delivery checks its signature's age), and (exclusively) while time passes: leases lapse only
+   * when no function is running, as a lease outlasts any function's timeout in AWS, so what lapses
+   * is always a dead attempt's; and no delivery sees minutes pass between its signing and its check.
    */
   private final ReentrantReadWriteLock sagas = new ReentrantReadWriteLock();
   /** The functions' clock: secrets' cache ages and the webhook's refresh spacing; moved when time passes. */
@@ -881,8 +882,8 @@ final class Simulation {
     APIGatewayV2HTTPResponse r;
     String what = "webhook " + d.type() + " " + d.eventId();
     try {
-      r = webhook.handleRequest(Rig.stripeDelivery(d.body(), StripeSignatures.header(d.body(), signingKey, clock.instant())),
-          null);
+      r = holdingLeases(() -> webhook.handleRequest(
+          Rig.stripeDelivery(d.body(), StripeSignatures.header(d.body(), signingKey, clock.instant())), null));
     } catch (RuntimeException e) {
       throw new Violation("a handler always answers", what + " threw " + e, e);
     }
