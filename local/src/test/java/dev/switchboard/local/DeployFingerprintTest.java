@@ -68,7 +68,7 @@ class DeployFingerprintTest {
   }
 
   /** The stack ./deploy deploys: the fingerprint, and AutoPublishCodeSha256 of it and the built code. */
-  private static SamTransform.Transformed deploy(Map<String, String> parameters, Map<String, String> code) {
+  static SamTransform.Transformed deploy(Map<String, String> parameters, Map<String, String> code) {
     Map<String, String> sha = DeployCommand.fingerprint(parameters, DeployCommand.sha256(new TreeMap<>(code).toString()));
     Map<String, String> all = new TreeMap<>(parameters);
     all.put("DeployFingerprint", sha.get("DeployFingerprint"));

@@ -123,6 +123,7 @@ class TemplateTest {
         refTargets.add(f.getKey() + ".Version");
         refTargets.add(f.getKey() + ".Alias");
       }
+      refTargets.add(f.getKey() + "Role"); // the execution role SAM makes for it
     }
 
     List<String> problems = new ArrayList<>();
@@ -402,6 +403,13 @@ class TemplateTest {
       assertEquals(new TreeSet<>(expected.get(f.getKey())), settings, f.getKey() + " names these secrets");
 
       Set<String> granted = new TreeSet<>();
+      // the operator's secrets: a managed policy per secret that attaches itself to the readers' roles
+      for (Map<String, Object> managed : ofType("AWS::IAM::ManagedPolicy").values()) {
+        if (String.valueOf(properties(managed).get("Roles")).contains("{Ref=" + f.getKey() + "Role}")
+            && String.valueOf(properties(managed).get("PolicyDocument")).contains("secretsmanager:GetSecretValue")) {
+          granted.addAll(refs(map(properties(managed).get("PolicyDocument")).get("Statement")));
+        }
+      }
       for (Object policy : (List<?>) props.get("Policies")) {
         // a grant given only when its secret is (the authorizer's): the granting branch
         if (policy instanceof Map<?, ?> conditional && conditional.get("Fn::If") instanceof List<?> branches) {
