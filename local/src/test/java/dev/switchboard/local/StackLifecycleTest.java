@@ -42,14 +42,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * template.yaml deployed as CloudFormation would, with the local runner's template model and
- * intrinsics: resources in dependency order, secrets created as declared (the signing secret
+ * template.yaml deployed as CloudFormation would: resources in the order of the SAM transform's
+ * output (the local runner's model resolves their properties), secrets created as declared (the signing secret
  * empty), every SnapStart function published (constructor and beforeCheckpoint) and restored
  * (afterRestore) before it serves, the custom resources driven by real CloudFormation events
  * through FakeStripe, FakeSecretsManager (behind the real AWS SDK) and FakeCloudFormation.
@@ -69,7 +67,6 @@ class StackLifecycleTest {
       "arn:aws:cloudformation:eu-west-2:123456789012:stack/switchboard-blue/1b1e0000-cf00-11f0-8000-0a1b2c3d4e5f";
   private static final String API_ID = "k3x9q2w7zd";
   private static final String WEBHOOK_URL = "https://" + API_ID + ".execute-api.eu-west-2.amazonaws.com/webhooks/stripe";
-  private static final Pattern SUB_NAME = Pattern.compile("\\$\\{([A-Za-z0-9]+)(\\.[A-Za-z]+)?}");
   private static final Map<String, String> SDK_PROPERTIES = Map.of(
       "aws.region", "eu-west-2",
       "aws.accessKeyId", "fake-access-key-for-lifecycle",
@@ -239,62 +236,24 @@ class StackLifecycleTest {
   // ------------------------------------------------------------------ CloudFormation's order
 
   /** Kahn's algorithm over DependsOn, Ref, GetAtt and Sub; ties in template order. */
+  /**
+   * The order CloudFormation creates the stack's own resources in: the SAM transform's output of
+   * template.yaml with this stack's parameters (each resource after what it refers to or
+   * DependsOn), those its conditions leave out dropped. SAM's own resources (versions, aliases,
+   * roles, permissions) are made with their function here.
+   */
   private List<String> creationOrder() {
     Intrinsics in = intrinsics();
-    Map<String, Set<String>> needs = new LinkedHashMap<>();
-    template.resources().forEach((id, body) -> {
-      Map<String, Object> resource = map(body);
-      Object condition = resource.get("Condition");
-      if (condition != null && !in.condition(String.valueOf(condition))) {
-        return;
-      }
-      Set<String> deps = new LinkedHashSet<>();
-      Object dependsOn = resource.get("DependsOn");
-      if (dependsOn instanceof List<?> list) {
-        list.forEach(d -> deps.add(String.valueOf(d)));
-      } else if (dependsOn != null) {
-        deps.add(String.valueOf(dependsOn));
-      }
-      collectReferences(resource.get("Properties"), deps);
-      deps.retainAll(template.resources().keySet());
-      deps.remove(id);
-      needs.put(id, deps);
-    });
-    List<String> order = new ArrayList<>();
-    while (order.size() < needs.size()) {
-      String next = needs.entrySet().stream()
-          .filter(e -> !order.contains(e.getKey()))
-          .filter(e -> e.getValue().stream().filter(needs::containsKey).allMatch(order::contains))
-          .map(Map.Entry::getKey).findFirst()
-          .orElseThrow(() -> new AssertionError("a dependency cycle among " + needs));
-      order.add(next);
-    }
-    return order;
-  }
-
-  private static void collectReferences(Object value, Set<String> into) {
-    if (value instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> {
-        String key = String.valueOf(k);
-        if (key.equals("Ref")) {
-          into.add(String.valueOf(v).split("\\.")[0]);
-        } else if (key.equals("Fn::GetAtt")) {
-          into.add(v instanceof List<?> l ? String.valueOf(l.get(0)) : String.valueOf(v).split("\\.")[0]);
-        } else if (key.equals("Fn::Sub")) {
-          Matcher names = SUB_NAME.matcher(String.valueOf(v instanceof List<?> l ? l.get(0) : v));
-          while (names.find()) {
-            into.add(names.group(1));
-          }
-          if (v instanceof List<?> l && l.size() == 2) {
-            collectReferences(l.get(1), into);
-          }
-        } else {
-          collectReferences(v, into);
-        }
-      });
-    } else if (value instanceof List<?> l) {
-      l.forEach(item -> collectReferences(item, into));
-    }
+    Map<String, String> given = new LinkedHashMap<>(parameters);
+    given.remove("role");
+    SamTransform.Transformed stack = SamTransform.transform(DeployFingerprintTest.throughDeploy(given), Map.of());
+    return stack.creationOrder().stream()
+        .filter(template.resources()::containsKey)
+        .filter(id -> {
+          String condition = stack.resource(id).path("Condition").asText(null);
+          return condition == null || in.condition(condition);
+        })
+        .toList();
   }
 
   private static void assertBefore(List<String> order, String first, String then) {
