@@ -89,6 +89,7 @@ class StackLifecycleTest {
   /** Stripe's deliveries not yet answered 2xx: retried until their endpoint is deleted. */
   private final Deque<Delivery> pending = new ArrayDeque<>();
   private final Set<String> sentEventIds = new LinkedHashSet<>();
+  private final Map<String, StripeEvents.TopUp> payments = new HashMap<>();
   private long expectedBalance;
   private int versions = 1;
 
@@ -136,15 +137,21 @@ class StackLifecycleTest {
 
     // ---- Update: a new stripe-java (the endpoint's API version lags), new function versions
     stripe.setApiVersionOf(first, "2024-06-20");
-    String retried = stripeSendsOnlyQueued(first, 700); // signed by the old endpoint, retried later
+    // a payment whose delivery to the old endpoint failed: rendered in its version, awaiting a retry
+    String stranded = stripeSendsOnlyQueued(first, 700);
     Map<String, Object> answer = update("StripeWebhookEndpoint");
     assertEquals("SUCCESS", answer.get("Status"), String.valueOf(answer));
     String second = physicalIds.get("StripeWebhookEndpoint");
     assertNotEquals(first, second, "replaced: a new physical id");
     assertTrue(stripe.endpoint(first).isPresent(), "the old one is CloudFormation's to delete");
-    stripeSends(1200); // to both endpoints: one credit
+    assertTrue(stripe.endpoint(first).orElseThrow().disabled(), "disabled once the new key is stored");
+    stripeSends(1200); // only the new endpoint receives it now: one credit
     deliverPending();
-    assertTrue(sentEventIds.contains(retried));
+    // Stripe retries nothing to a disabled endpoint: the operator resends the stranded event to the
+    // new one (docs/deploy.md), which renders it in its own version; it is credited once
+    assertEquals(expectedBalance - 700, db.balance(ORG), "the stranded payment is not credited by itself");
+    resend(stranded, second);
+    deliverPending();
     assertCreditedOnce();
     cleanUpReplaced("StripeWebhookEndpoint", first);
     assertStripeHoldsOnlyOurs(second);
@@ -454,32 +461,48 @@ class StackLifecycleTest {
     return ((WalletHandler) published.get("WalletFunction")).handleRequest(event, null).getStatusCode();
   }
 
-  /** A paid top-up: Stripe sends the event to every enabled endpoint for our URL. */
+  /**
+   * A paid top-up: Stripe sends the event to every enabled endpoint for our URL, each copy
+   * rendered in that endpoint's API version.
+   */
   private void stripeSends(long pence) {
-    String eventId = StripeEvents.id("evt");
-    StripeEvents.TopUp paid = StripeEvents.topUp(ORG, pence);
-    stripe.plantCustomer(paid.customerId()); // Stripe names a customer it holds; the next top-up sends it
-    String body = new StripeEvents(Stripe.API_VERSION, clock.instant()).checkoutSessionCompleted(eventId, paid);
-    sentEventIds.add(eventId);
-    expectedBalance += pence;
-    endpointsForOurUrl().forEach(e -> pending.add(new Delivery(e.id(), eventId, body)));
+    String eventId = paid(pence);
+    endpointsForOurUrl().stream().filter(e -> !e.disabled())
+        .forEach(e -> pending.add(new Delivery(e.id(), eventId, render(eventId, e.id()))));
   }
 
   /** An event the endpoint's first attempt failed to deliver: queued at that endpoint only. */
   private String stripeSendsOnlyQueued(String endpointId, long pence) {
+    String eventId = paid(pence);
+    pending.add(new Delivery(endpointId, eventId, render(eventId, endpointId)));
+    return eventId;
+  }
+
+  /** The Dashboard's "resend" of an event to one endpoint, rendered in that endpoint's version. */
+  private void resend(String eventId, String endpointId) {
+    pending.add(new Delivery(endpointId, eventId, render(eventId, endpointId)));
+  }
+
+  /** A new paid top-up of {@code pence}; its event id. */
+  private String paid(long pence) {
     String eventId = StripeEvents.id("evt");
     StripeEvents.TopUp paid = StripeEvents.topUp(ORG, pence);
-    stripe.plantCustomer(paid.customerId());
-    String body = new StripeEvents(Stripe.API_VERSION, clock.instant()).checkoutSessionCompleted(eventId, paid);
+    stripe.plantCustomer(paid.customerId()); // Stripe names a customer it holds; the next top-up sends it
+    payments.put(eventId, paid);
     sentEventIds.add(eventId);
     expectedBalance += pence;
-    pending.add(new Delivery(endpointId, eventId, body));
     return eventId;
+  }
+
+  private String render(String eventId, String endpointId) {
+    String version = stripe.endpoint(endpointId).orElseThrow().apiVersion();
+    return new StripeEvents(version, clock.instant()).checkoutSessionCompleted(eventId, payments.get(eventId));
   }
 
   /** Stripe's next attempt of everything pending, each signed now with its endpoint's key. */
   private void deliverPending() {
     clock.advance(Duration.ofMinutes(1));
+    droppedWithTheirEndpoint();
     for (int i = pending.size(); i > 0; i--) {
       Delivery d = pending.poll();
       String key = stripe.secretOf(d.endpointId()).orElseThrow();
@@ -496,9 +519,9 @@ class StackLifecycleTest {
     assertTrue(pending.isEmpty(), "every delivery answered 2xx: " + pending);
   }
 
-  /** Stripe stops retrying an event for an endpoint that was deleted. */
+  /** Stripe stops retrying an event for an endpoint that was deleted or disabled. */
   private void droppedWithTheirEndpoint() {
-    pending.removeIf(d -> stripe.endpoint(d.endpointId()).isEmpty());
+    pending.removeIf(d -> stripe.endpoint(d.endpointId()).map(FakeStripeEndpoint::disabled).orElse(true));
   }
 
   private long signingSecretReads() {
