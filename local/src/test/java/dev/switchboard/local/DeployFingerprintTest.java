@@ -157,6 +157,14 @@ class DeployFingerprintTest {
     assertEquals("SUCCESS", DeployGuardRun.answer(first, deployed, "Delete", cloudFormation).get("Status"));
   }
 
+  /** Anyone allowed to invoke the guard could name any ResponseURL: it answers only CloudFormation's bucket. */
+  @Test
+  void theGuard_answersNoUrlButCloudFormations() {
+    Map<String, String> deployed = throughDeploy(base());
+    DeployGuardRun.send(deploy(base(), Map.of()), deployed, "Update", cloudFormation, false);
+    assertEquals(List.of(), cloudFormation.answers(), "a loopback URL outside a local run is not CloudFormation's");
+  }
+
   @Test
   void noFingerprint_isRefusedByARule_beforeAnythingChanges() {
     SamTransform.Transformed stack = SamTransform.transform(base(), Map.of());

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * DeployGuard's own code, the template's inline Python, run as Lambda would run it (python3,
  * index.handler) on a CloudFormation event, answering the FakeCloudFormation it is given. The
- * loopback ResponseURL is allowed by the one variable the local run sets.
+ * loopback ResponseURL is allowed by the variable local runs set (CUSTOM_RESOURCE_LOOPBACK_RESPONSE).
  */
 final class DeployGuardRun {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +32,13 @@ final class DeployGuardRun {
    */
   static Map<String, Object> answer(SamTransform.Transformed stack, Map<String, String> parameters, String requestType,
                                     FakeCloudFormation cloudFormation) {
+    send(stack, parameters, requestType, cloudFormation, true);
+    return cloudFormation.onlyAnswer();
+  }
+
+  /** The same event; without the local runs' loopback setting the guard must not answer the fake at all. */
+  static void send(SamTransform.Transformed stack, Map<String, String> parameters, String requestType,
+                   FakeCloudFormation cloudFormation, boolean loopbackAllowed) {
     Map<String, Object> properties = resolvedProperties(stack, parameters);
     Map<String, Object> event = new LinkedHashMap<>();
     event.put("RequestType", requestType);
@@ -46,8 +53,7 @@ final class DeployGuardRun {
       event.put("PhysicalResourceId", "deploy-guard");
     }
     cloudFormation.clearJournal();
-    run(stack.properties("DeployGuardFunction").path("Code").path("ZipFile").asText(), event);
-    return cloudFormation.onlyAnswer();
+    run(stack.properties("DeployGuardFunction").path("Code").path("ZipFile").asText(), event, loopbackAllowed);
   }
 
   static Map<String, Object> resolvedProperties(SamTransform.Transformed stack, Map<String, String> parameters) {
@@ -71,7 +77,7 @@ final class DeployGuardRun {
     return resolved;
   }
 
-  private static void run(String code, Map<String, Object> event) {
+  private static void run(String code, Map<String, Object> event, boolean loopbackAllowed) {
     try {
       Path dir = Files.createTempDirectory("deploy-guard");
       Files.writeString(dir.resolve("index.py"), code);
@@ -80,7 +86,10 @@ final class DeployGuardRun {
       ProcessBuilder builder = new ProcessBuilder("python3", "-c",
           "import json, sys, index; index.handler(json.load(open(sys.argv[1])), None)", eventFile.toString())
           .directory(dir.toFile());
-      builder.environment().put("DEPLOY_GUARD_LOOPBACK_RESPONSE", "true");
+      if (loopbackAllowed) {
+        builder.environment().put("CUSTOM_RESOURCE_LOOPBACK_RESPONSE", "allow");
+      }
+      builder.environment().put("AWS_REGION", "eu-west-2");
       Process process = builder.start();
       process.getOutputStream().close();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
