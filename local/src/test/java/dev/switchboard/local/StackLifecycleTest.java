@@ -196,6 +196,32 @@ class StackLifecycleTest {
     assertTrue(pending.isEmpty(), "no delivery left unanswered");
   }
 
+  /**
+   * Delete while Stripe is down (or the key revoked): the registrar answers SUCCESS, so the
+   * stack is deleted instead of ending DELETE_FAILED, and the endpoint it could not remove is
+   * left at Stripe (logged stripe.webhook_endpoint.left_behind) for the cleanup docs/deploy.md gives.
+   */
+  @Test
+  void deleteWithStripeDown_deletesTheStack_andLeavesTheEndpointToCleanUp() {
+    setUpAccount();
+    List<String> order = creationOrder();
+    for (String id : order) {
+      create(id);
+    }
+    String endpoint = physicalIds.get("StripeWebhookEndpoint");
+    for (String route : List.of(FakeStripe.GET_ENDPOINT, FakeStripe.DELETE_ENDPOINT, FakeStripe.LIST_ENDPOINTS,
+        FakeStripe.UPDATE_ENDPOINT)) {
+      stripe.failAlways(route, dev.switchboard.testing.fake.Fault.status(503));
+    }
+    List<String> reverse = new ArrayList<>(order);
+    java.util.Collections.reverse(reverse);
+    for (String id : reverse) {
+      delete(id);
+    }
+    stripe.heal();
+    assertStripeHoldsOnlyOurs(endpoint);
+  }
+
   // ------------------------------------------------------------------ the account before the stack
 
   private void setUpAccount() {
