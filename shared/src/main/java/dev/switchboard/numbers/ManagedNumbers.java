@@ -1,5 +1,6 @@
 package dev.switchboard.numbers;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.Country;
 import dev.switchboard.domain.Direction;
 import dev.switchboard.domain.E164Number;
@@ -96,7 +97,7 @@ public final class ManagedNumbers {
 
   /** Takes the lease if nobody holds it; false while another worker's lease runs. */
   public boolean tryLease(Connection tx, UUID id, Duration lease) throws SQLException {
-    return update(tx, """
+    return Sql.update(tx, """
         UPDATE managed_phone_numbers SET lease_expires_at = now() + ? * interval '1 second', updated_at = now()
          WHERE id = ? AND (lease_expires_at IS NULL OR lease_expires_at < now())
         """, lease.toSeconds(), id) == 1;
@@ -164,11 +165,11 @@ public final class ManagedNumbers {
   }
 
   public void releaseLease(Connection tx, UUID id) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET lease_expires_at = NULL, updated_at = now() WHERE id = ?", id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET lease_expires_at = NULL, updated_at = now() WHERE id = ?", id);
   }
 
   public void recordSubaccount(Connection tx, UUID id, String accountSid) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET twilio_account_sid = ?, updated_at = now() WHERE id = ?",
+    Sql.update(tx, "UPDATE managed_phone_numbers SET twilio_account_sid = ?, updated_at = now() WHERE id = ?",
         accountSid, id);
   }
 
@@ -177,7 +178,7 @@ public final class ManagedNumbers {
    * Throws a unique violation (23505) when another live record holds that number.
    */
   public void recordCandidate(Connection tx, UUID id, E164Number number) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET phone_number = ?, updated_at = now() WHERE id = ?",
+    Sql.update(tx, "UPDATE managed_phone_numbers SET phone_number = ?, updated_at = now() WHERE id = ?",
         number.value(), id);
   }
 
@@ -213,14 +214,14 @@ public final class ManagedNumbers {
 
 
   public void recordPurchase(Connection tx, UUID id, E164Number number, String phoneSid) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers SET phone_number = ?, twilio_phone_sid = ?, purchased_at = now(), updated_at = now()
          WHERE id = ?
         """, number.value(), phoneSid, id);
   }
 
   public void recordImport(Connection tx, UUID id, String vapiPhoneId) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers SET vapi_phone_id = ?, imported_at = now(), updated_at = now()
          WHERE id = ?
         """, vapiPhoneId, id);
@@ -228,7 +229,7 @@ public final class ManagedNumbers {
 
   /** Step 3 of provisioning: the number is live (the caller writes its credential in the same commit). */
   public void activate(Connection tx, UUID id) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers
            SET status = 'active', provisioned_at = now(), lease_expires_at = NULL, failed_step = NULL,
                last_error = NULL, next_attempt_at = NULL, updated_at = now()
@@ -238,7 +239,7 @@ public final class ManagedNumbers {
 
   /** Step 1 of release (the caller removes its credential, mapping and agent links in the same commit). */
   public void markReleasing(Connection tx, UUID id, Duration lease) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers
            SET status = 'releasing', attempts = 0, next_attempt_at = NULL,
                lease_expires_at = now() + ? * interval '1 second', updated_at = now()
@@ -247,11 +248,11 @@ public final class ManagedNumbers {
   }
 
   public void recordVapiReleased(Connection tx, UUID id) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET vapi_released_at = now(), updated_at = now() WHERE id = ?", id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET vapi_released_at = now(), updated_at = now() WHERE id = ?", id);
   }
 
   public void recordTwilioReleased(Connection tx, UUID id) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET twilio_released_at = now(), updated_at = now() WHERE id = ?", id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET twilio_released_at = now(), updated_at = now() WHERE id = ?", id);
   }
 
   /** Found nothing to release at a provider for a step whose id was never recorded. */
@@ -264,20 +265,20 @@ public final class ManagedNumbers {
   }
 
   public void recordPhoneSid(Connection tx, UUID id, String phoneSid) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET twilio_phone_sid = ?, updated_at = now() WHERE id = ?", phoneSid, id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET twilio_phone_sid = ?, updated_at = now() WHERE id = ?", phoneSid, id);
   }
 
   public void recordVapiId(Connection tx, UUID id, String vapiPhoneId) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET vapi_phone_id = ?, updated_at = now() WHERE id = ?", vapiPhoneId, id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET vapi_phone_id = ?, updated_at = now() WHERE id = ?", vapiPhoneId, id);
   }
 
   public void recordRefund(Connection tx, UUID id) throws SQLException {
-    update(tx, "UPDATE managed_phone_numbers SET refunded_at = now(), updated_at = now() WHERE id = ?", id);
+    Sql.update(tx, "UPDATE managed_phone_numbers SET refunded_at = now(), updated_at = now() WHERE id = ?", id);
   }
 
   /** Step 3 of release: gone from both providers. */
   public void markReleased(Connection tx, UUID id) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers
            SET status = 'released', released_at = now(), lease_expires_at = NULL, last_error = NULL,
                next_attempt_at = NULL, updated_at = now()
@@ -296,7 +297,7 @@ public final class ManagedNumbers {
    */
   public void markFailed(Connection tx, UUID id, String step, String error, boolean causedByRequest)
       throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers
            SET status = 'failed', failed_step = coalesce(failed_step, ?), last_error = left(?, 500),
                failed_at = now(), failure_caused_by_request = ?, next_attempt_at = NULL, updated_at = now()
@@ -306,7 +307,7 @@ public final class ManagedNumbers {
 
   /** The clean-up of a failed number is done: nothing is held at the providers. */
   public void finishCleanup(Connection tx, UUID id) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers SET lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
          WHERE id = ? AND status = 'failed'
         """, id);
@@ -317,7 +318,7 @@ public final class ManagedNumbers {
    * lease up so the next retry or reconciler run can resume.
    */
   public void recordFailure(Connection tx, UUID id, String step, String error) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE managed_phone_numbers
            SET failed_step = coalesce(failed_step, ?), last_error = left(?, 500), attempts = attempts + 1,
                next_attempt_at = now() + least(power(2, attempts), 60) * interval '1 minute',
@@ -329,12 +330,12 @@ public final class ManagedNumbers {
   // ------------------------------------------------------------ mapping and agents
 
   public void insertInboundMapping(Connection tx, OrgId orgId, UUID id, E164Number number) throws SQLException {
-    update(tx, "INSERT INTO phone_number_mapping (org_id, phone_number, managed_number_id) VALUES (?, ?, ?)",
+    Sql.update(tx, "INSERT INTO phone_number_mapping (org_id, phone_number, managed_number_id) VALUES (?, ?, ?)",
         orgId.value(), number.value(), id);
   }
 
   public void deleteMapping(Connection tx, UUID id) throws SQLException {
-    update(tx, "DELETE FROM phone_number_mapping WHERE managed_number_id = ?", id);
+    Sql.update(tx, "DELETE FROM phone_number_mapping WHERE managed_number_id = ?", id);
   }
 
   /**
@@ -344,12 +345,12 @@ public final class ManagedNumbers {
   public void linkAgents(Connection tx, OrgId orgId, UUID id, Direction direction, String vapiPhoneId)
       throws SQLException {
     if (direction == Direction.OUTBOUND) {
-      update(tx, """
+      Sql.update(tx, """
           UPDATE agents SET vapi_phone_number_id = ?, linked_phone_number_id = ?, updated_at = now()
            WHERE org_id = ? AND role = 'outbound'
           """, vapiPhoneId, id, orgId.value());
     } else if (direction == Direction.INBOUND) {
-      update(tx, """
+      Sql.update(tx, """
           UPDATE agents SET vapi_phone_number_id = ?, linked_phone_number_id = ?, updated_at = now()
            WHERE org_id = ? AND role = 'outbound' AND vapi_phone_number_id IS NULL
           """, vapiPhoneId, id, orgId.value());
@@ -358,7 +359,7 @@ public final class ManagedNumbers {
 
   /** Unlinks every agent of the org that points at this number, by link or by Vapi id. */
   public void unlinkAgents(Connection tx, ManagedNumber n) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE agents SET vapi_phone_number_id = NULL, linked_phone_number_id = NULL, updated_at = now()
          WHERE org_id = ? AND (linked_phone_number_id = ? OR (vapi_phone_number_id IS NOT NULL AND vapi_phone_number_id = ?))
         """, n.orgId().value(), n.id(), n.vapiPhoneId().orElse(null));
@@ -369,7 +370,7 @@ public final class ManagedNumbers {
    * gets the org's active inbound number, as an inbound number fills it where empty.
    */
   public void fillCallerIdFromInbound(Connection tx, OrgId orgId) throws SQLException {
-    update(tx, """
+    Sql.update(tx, """
         UPDATE agents a SET vapi_phone_number_id = m.vapi_phone_id, linked_phone_number_id = m.id, updated_at = now()
           FROM (SELECT id, vapi_phone_id FROM managed_phone_numbers
                  WHERE org_id = ? AND routing_direction = 'inbound' AND status = 'active'
@@ -418,13 +419,9 @@ public final class ManagedNumbers {
   // ------------------------------------------------------------------- plumbing
 
   private Optional<ManagedNumber> one(Connection tx, String sql, UUID id) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(sql)) {
-      ps.setObject(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
-      }
-    }
+    return Sql.one(tx, sql, ManagedNumbers::map, id);
   }
+
 
   /**
    * The org's provisioning attempts that failed in the last {@code window} because of what its
@@ -446,15 +443,6 @@ public final class ManagedNumbers {
         rs.next();
         return new RateLimit.Usage(rs.getLong(1), rs.getLong(2));
       }
-    }
-  }
-
-  private static int update(Connection tx, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setObject(i + 1, args[i]);
-      }
-      return ps.executeUpdate();
     }
   }
 

@@ -131,6 +131,9 @@ public final class TestWorld implements BeforeAllCallback, AfterAllCallback, Bef
       }
     }
     db.close();
+    if (jdbcUrl == null) {
+      EmbeddedDatabase.shared().dropDatabase(db.jdbcUrl());
+    }
     db = null;
     databaseProxy = null;
     stripe = null;
