@@ -1,10 +1,10 @@
 package dev.switchboard.numbers;
 
+import dev.switchboard.db.Sql;
 import dev.switchboard.domain.OrgId;
 import dev.switchboard.json.Json;
 import dev.switchboard.json.JsonObject;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ public final class Credentials {
   public List<DropdownNumber> dropdown(Connection tx, OrgId orgId) throws SQLException {
     List<DropdownNumber> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
-    try (PreparedStatement ps = tx.prepareStatement("""
+    for (DropdownNumber n : Sql.list(tx, """
         SELECT type, is_managed, managed_number_id, metadata::text AS metadata
           FROM org_credentials
          WHERE org_id = ? AND is_active
@@ -32,15 +32,9 @@ public final class Credentials {
          ORDER BY is_managed DESC,
                   CASE type WHEN 'inbound' THEN 0 WHEN 'outbound' THEN 1 ELSE 2 END,
                   created_at, id
-        """)) {
-      ps.setObject(1, orgId.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          DropdownNumber n = map(rs);
-          if (n != null && seen.add(n.vapiPhoneId())) {
-            out.add(n);
-          }
-        }
+        """, Credentials::map, orgId.value())) {
+      if (n != null && seen.add(n.vapiPhoneId())) {
+        out.add(n);
       }
     }
     return out;
@@ -54,51 +48,31 @@ public final class Credentials {
         "vapiPhoneId", vapiPhoneId,
         "managedNumberId", numberId.toString(),
         "name", managedName(direction)));
-    try (PreparedStatement ps = tx.prepareStatement("""
+    Sql.update(tx, """
         INSERT INTO org_credentials (org_id, provider, type, is_managed, managed_number_id, metadata)
         VALUES (?, 'twilio', ?, true, ?, ?::jsonb)
-        """)) {
-      ps.setObject(1, orgId.value());
-      ps.setString(2, direction);
-      ps.setObject(3, numberId);
-      ps.setString(4, metadata);
-      ps.executeUpdate();
-    }
+        """, orgId.value(), direction, numberId, metadata);
   }
 
   /** Deletes this number's credential row, and only this number's. */
   public int deleteManaged(Connection tx, UUID numberId) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(
-        "DELETE FROM org_credentials WHERE managed_number_id = ?")) {
-      ps.setObject(1, numberId);
-      return ps.executeUpdate();
-    }
+    return Sql.update(tx, "DELETE FROM org_credentials WHERE managed_number_id = ?", numberId);
   }
 
   /** Whether the org has an active BYOC inbound number (which blocks a managed inbound one). */
   public boolean hasActiveByocInbound(Connection tx, OrgId orgId) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
+    return Sql.one(tx, """
         SELECT 1 FROM org_credentials
          WHERE org_id = ? AND NOT is_managed AND is_active AND type = 'inbound' LIMIT 1
-        """)) {
-      ps.setObject(1, orgId.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
+        """, rs -> true, orgId.value()).isPresent();
   }
 
   /** Every Vapi phone id the dropdown knows (BYOC numbers are imported into Vapi too). */
   public List<String> vapiPhoneIds(Connection tx) throws SQLException {
-    List<String> ids = new ArrayList<>();
-    try (PreparedStatement ps = tx.prepareStatement(
-        "SELECT metadata ->> 'vapiPhoneId' FROM org_credentials WHERE metadata ->> 'vapiPhoneId' IS NOT NULL");
-         ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        ids.add(rs.getString(1));
-      }
-    }
-    return ids;
+    return Sql.list(tx, """
+        SELECT metadata ->> 'vapiPhoneId' AS vapi_phone_id FROM org_credentials
+         WHERE metadata ->> 'vapiPhoneId' IS NOT NULL
+        """, rs -> rs.getString("vapi_phone_id"));
   }
 
   static String managedName(String direction) {

@@ -7,7 +7,6 @@ import dev.switchboard.domain.TelephonyMode;
 import dev.switchboard.domain.WireValue;
 import dev.switchboard.error.SwitchboardException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -39,15 +38,10 @@ public final class Organizations {
   }
 
   public void setTelephonyMode(Connection tx, OrgId orgId, TelephonyMode mode) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement("""
+    Sql.update(tx, """
         UPDATE organizations SET telephony_mode = ?, updated_at = now()
          WHERE id = ? AND telephony_mode <> ?
-        """)) {
-      ps.setString(1, mode.wire());
-      ps.setObject(2, orgId.value());
-      ps.setString(3, mode.wire());
-      ps.executeUpdate();
-    }
+        """, mode.wire(), orgId.value(), mode.wire());
   }
 
   /**
@@ -59,12 +53,7 @@ public final class Organizations {
   }
 
   private Optional<Organization> select(Connection tx, OrgId orgId, String sql) throws SQLException {
-    try (PreparedStatement ps = tx.prepareStatement(sql)) {
-      ps.setObject(1, orgId.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
-      }
-    }
+    return Sql.one(tx, sql, Organizations::map, orgId.value());
   }
 
   private static Organization map(ResultSet rs) throws SQLException {
