@@ -70,11 +70,6 @@ final class Rig implements AutoCloseable {
         : TestWorld.providers().asApplicationRole().start(), true);
   }
 
-  /** On {@code world}'s database; closed with the rig. */
-  Rig(ProviderWorld world, boolean throughPooler) {
-    this(throughPooler ? world.world.asApplicationRole().throughPgBouncer() : world.world.asApplicationRole(), true);
-  }
-
   private Rig(TestWorld world, boolean ownsWorld) {
     this.testWorld = world;
     this.world = new ProviderWorld(world);

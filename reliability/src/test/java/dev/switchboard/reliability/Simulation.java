@@ -24,7 +24,7 @@ import dev.switchboard.testing.stripe.StripeSignatures;
 import dev.switchboard.testing.CommitDroppingProxy;
 import dev.switchboard.testing.EmbeddedDatabase;
 import dev.switchboard.testing.PgBouncer;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.SimulatedCrash;
 import dev.switchboard.testing.fake.FakeHttpServer;
 import dev.switchboard.testing.fake.FakeStripe;
@@ -118,7 +118,7 @@ final class Simulation {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration PAST_TIMEOUT = Duration.ofMillis(ProviderWorld.READ_TIMEOUT_MILLIS * 2);
+  private static final Duration PAST_TIMEOUT = Duration.ofMillis(TestWorld.READ_TIMEOUT_MILLIS * 2);
   /** Another API version Stripe renders copies in while an endpoint is being replaced. */
   private static final String OTHER_API_VERSION = "2025-03-31.basil";
   private static final String[] HOOKS = {"charged", "subaccount", "purchase", "vapi_import", "vapi_released",

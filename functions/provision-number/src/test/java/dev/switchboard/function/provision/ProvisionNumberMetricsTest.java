@@ -8,7 +8,7 @@ import dev.switchboard.config.Settings;
 import dev.switchboard.numbers.SagaHooks;
 import dev.switchboard.testing.EmittedMetrics;
 import dev.switchboard.testing.EmittedMetrics.Datum;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.FakeVapi;
 import dev.switchboard.testing.fake.Fault;
@@ -16,9 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What POST /phone-numbers emits, read back from the real handler's output: a number
@@ -28,22 +28,16 @@ import org.junit.jupiter.api.Test;
 class ProvisionNumberMetricsTest {
   private static final UUID ORG = ProvisionNumberHandlerTest.ORG;
 
-  private ProviderWorld world;
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private ProvisionNumberHandler handler;
 
   @BeforeEach
   void setUp() {
-    world = new ProviderWorld();
-    world.db.update("INSERT INTO organizations (id, name) VALUES (?, 'Acme Dental')", ORG);
-    world.db.credit(ORG, ProvisionNumberHandlerTest.BALANCE, "adjustment", "opening balance");
-    world.db.agentWithAssistant(ORG, "inbound", "asst_inbound_1");
+    world.db().org().id(ORG).named("Acme Dental").balance(ProvisionNumberHandlerTest.BALANCE)
+        .agentWithAssistant("inbound", "asst_inbound_1").create();
     handler = new ProvisionNumberHandler(Settings.of(world.settings()), SagaHooks.NONE);
   }
 
-  @AfterEach
-  void tearDown() {
-    world.close();
-  }
 
   private List<Datum> post(int expectedStatus) throws Exception {
     List<APIGatewayV2HTTPResponse> answer = new ArrayList<>();
@@ -73,7 +67,7 @@ class ProvisionNumberMetricsTest {
 
   @Test
   void twilioRefusingThePurchase_isARefundForTheRequest_andNoProviderError() throws Exception {
-    world.twilio.failAlways(FakeTwilio.BUY, Fault.status(400, "21404", "Trial accounts cannot buy numbers"));
+    world.twilio().failAlways(FakeTwilio.BUY, Fault.status(400, "21404", "Trial accounts cannot buy numbers"));
 
     List<Datum> data = post(502);
 
@@ -86,7 +80,7 @@ class ProvisionNumberMetricsTest {
 
   @Test
   void vapiFailingTheImport_isAProviderError_andARefundWhoseOutcomeIsUnknown() throws Exception {
-    world.vapi.failNext(FakeVapi.CREATE, Fault.status(500));
+    world.vapi().failNext(FakeVapi.CREATE, Fault.status(500));
 
     List<Datum> data = post(502);
 

@@ -20,7 +20,7 @@ import dev.switchboard.providers.twilio.TwilioTelephony;
 import dev.switchboard.providers.vapi.VapiVoicePlatform;
 import dev.switchboard.testing.EmittedMetrics;
 import dev.switchboard.testing.EmittedMetrics.Datum;
-import dev.switchboard.testing.ProviderWorld;
+import dev.switchboard.testing.TestWorld;
 import dev.switchboard.testing.fake.FakeTwilio;
 import dev.switchboard.testing.fake.Fault;
 import java.io.ByteArrayInputStream;
@@ -35,6 +35,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the real reconciler emits, read back from its output: after every run, its backlog
@@ -42,23 +43,21 @@ import org.junit.jupiter.api.Test;
  * retried and the numbers it released.
  */
 class ReconcileMetricsTest {
-  private ProviderWorld world;
+  @RegisterExtension final TestWorld world = TestWorld.providers();
   private Settings settings;
   private Database database;
   private UUID org;
 
   @BeforeEach
   void setUp() {
-    world = new ProviderWorld();
     settings = Settings.of(world.settings());
-    database = new Database(DatabaseUrl.parse(world.db.jdbcUrl()));
-    org = world.db.organization("Acme Dental", 5000);
+    database = new Database(DatabaseUrl.parse(world.db().jdbcUrl()));
+    org = world.db().organization("Acme Dental", 5000);
   }
 
   @AfterEach
   void tearDown() {
     database.closeIdleConnections();
-    world.close();
   }
 
   private List<Datum> run(String event) throws Exception {
@@ -72,7 +71,7 @@ class ReconcileMetricsTest {
 
   private UUID provision() {
     var answer = new ProvisionNumber(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
-        SecretCipher.fromHexKey(ProviderWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE)
+        SecretCipher.fromHexKey(TestWorld.ENCRYPTION_KEY), NumberSettings.from(settings), SagaHooks.NONE)
         .provision(new OrgId(org), new ProvisionRequest(Country.US, NumberType.LOCAL, Optional.empty(), Direction.INBOUND,
             Optional.empty()), Optional.empty());
     assertEquals(201, answer.status(), answer.body());
@@ -82,7 +81,7 @@ class ReconcileMetricsTest {
   @Test
   void aStuckRelease_isBacklog_untilARunRetriesItsStep_andReleasesIt() throws Exception {
     UUID id = provision();
-    world.twilio.failNext(FakeTwilio.RELEASE, Fault.status(500));
+    world.twilio().failNext(FakeTwilio.RELEASE, Fault.status(500));
     var answer = new ReleaseNumber(database, TwilioTelephony.from(settings), VapiVoicePlatform.from(settings),
         NumberSettings.from(settings), SagaHooks.NONE).release(new OrgId(org), id);
     assertEquals(202, answer.status(), answer.body());
@@ -106,10 +105,10 @@ class ReconcileMetricsTest {
   @Test
   void aProvisioningNoRequestWorksOn_isAnInterruptedSaga_andAnUnaccountedNumberAnOrphan() throws Exception {
     provision();
-    String accountSid = (String) world.db.row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
-    world.twilio.plantNumber(accountSid, "+14155550999");
+    String accountSid = (String) world.db().row("SELECT account_sid FROM twilio_subaccounts").get("account_sid");
+    world.twilio().plantNumber(accountSid, "+14155550999");
     // a saga whose Lambda died: its lease lapsed, and its back-off keeps this run from undoing it
-    world.db.update("INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction, status, "
+    world.db().update("INSERT INTO managed_phone_numbers (org_id, country_code, number_type, routing_direction, status, "
         + "price_pence, lease_expires_at, next_attempt_at) VALUES (?, 'US', 'local', 'outbound', 'provisioning', 1000, "
         + "now() - interval '1 minute', now() + interval '1 hour')", org);
 

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** The real handler on a {@link TestWorld}, and Stripe deliveries signed the way Stripe signs them. */
-class WebhookDriver {
+final class WebhookDriver {
   final TestWorld world;
   final TestData db;
   final StripeEvents stripe;
