@@ -100,6 +100,8 @@ class LambdaModeApiTest {
       HttpResponse<String> response = list(refused);
       assertEquals(403, response.statusCode(), response.body());
       assertEquals("{\"message\":\"Forbidden\"}", response.body());
+      assertEquals(List.of(), OpenApiContract.load(LocalTestSupport.PROJECT.resolve("docs/openapi.yaml"))
+          .problems("GET", "/phone-numbers", 403, OpenApiContract.headersOf(response), response.body()), "as documented");
     }
     assertEquals(401, list(null).statusCode());
   }

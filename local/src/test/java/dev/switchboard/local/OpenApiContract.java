@@ -137,9 +137,30 @@ final class OpenApiContract {
    * Problems of a request body the handler accepted, against the operation's documented
    * {@code requestBody}: what the API takes must be what the document lets a client send.
    */
-  List<String> requestProblems(String method, String path, String body) {
+  List<String> requestProblems(String method, String path, Map<String, String> query, String body) {
     String op = method + " " + path;
     JsonNode operation = document.path("paths").path(path).path(method.toLowerCase(Locale.ROOT));
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> q : query.entrySet()) {
+      JsonNode parameter = null;
+      for (JsonNode p : operation.path("parameters")) {
+        if (p.path("in").asText().equals("query") && p.path("name").asText().equals(q.getKey())) {
+          parameter = p;
+        }
+      }
+      if (parameter == null) {
+        problems.add(op + " accepted the query parameter " + q.getKey() + ", which the document does not give");
+        continue;
+      }
+      JsonNode schema = parameter.path("schema").has("$ref") ? resolve(parameter.path("schema").path("$ref").asText())
+          : parameter.path("schema");
+      JsonNode value = "integer".equals(schema.path("type").asText()) && q.getValue().matches("-?[0-9]{1,18}")
+          ? JSON.getNodeFactory().numberNode(Long.parseLong(q.getValue())) : JSON.getNodeFactory().textNode(q.getValue());
+      registry.getSchema(schema).validate(value).forEach(e -> problems.add(op + " query " + q.getKey() + ": " + e));
+    }
+    if (!problems.isEmpty()) {
+      return problems;
+    }
     JsonNode media = operation.path("requestBody").path("content").path("application/json");
     if (media.isMissingNode()) {
       return body == null || body.isEmpty() ? List.of() : List.of(op + " takes no body in the document, yet one was accepted");
@@ -152,6 +173,17 @@ final class OpenApiContract {
     } catch (IOException e) {
       return List.of(op + " accepted a body that is no JSON: " + body);
     }
+  }
+
+  /** A response's headers as the contract reads them: without the ones every HTTP answer carries. */
+  static Map<String, String> headersOf(java.net.http.HttpResponse<?> response) {
+    Map<String, String> headers = new java.util.HashMap<>();
+    response.headers().map().forEach((k, v) -> {
+      if (!Set.of("date", "content-length", "transfer-encoding", "connection").contains(k)) {
+        headers.put(k, String.join(",", v));
+      }
+    });
+    return headers;
   }
 
   /** Problems of a body against one component schema (an answer no route gives, such as 405). */
